@@ -1,0 +1,269 @@
+/**
+ * Parsers for the annotations that drive injection, one per key. Each returns a value or a Problem whose
+ * message names the object and the offending text; none throws.
+ */
+import { fail, ok, type Result } from '../problem.js';
+import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
+
+export const NODE_SELECTOR_ANNOTATION = 'k8s.v1.cni.cncf.io/nodeSelector';
+export const HUGEPAGES_ANNOTATION = 'wirespeed.io/hugepages';
+export const MOUNTS_ANNOTATION = 'wirespeed.io/mounts';
+export const TARGET_CONTAINERS_ANNOTATION = 'wirespeed.io/target-containers';
+export const INJECTED_ANNOTATION = 'wirespeed.io/injected';
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A Kubernetes qualified name: `[prefix/]name`, prefix a DNS-1123 subdomain (≤253), name ≤63. */
+export function isQualifiedName(text: string): boolean {
+  const parts = text.split('/');
+  if (parts.length > 2) return false;
+  const name = parts.at(-1) ?? '';
+  if (name.length > 63 || !QUALIFIED_NAME_PART.test(name)) return false;
+  if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    if (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) return false;
+  }
+  return true;
+}
+
+/**
+ * A device pool name from a NAD: an extended resource name, i.e. a domain-prefixed qualified name outside
+ * `kubernetes.io/` (the API server rejects anything else in a container's resources).
+ */
+export function parseResourceName(value: string, nad: string, key: string): Result<string> {
+  const name = value.trim();
+  const where = `network-attachment-definition ${nad} annotation ${key} "${value}"`;
+  if (name === '')
+    return fail(
+      'InvalidNetworkAttachment',
+      `${where} is empty; set it to a device pool such as intel.com/sriov_a`,
+    );
+  if (!isQualifiedName(name) || !name.includes('/')) {
+    return fail(
+      'InvalidNetworkAttachment',
+      `${where} is not a valid extended resource name; expected <domain>/<name> such as intel.com/sriov_a`,
+    );
+  }
+  if (/(^|\.)kubernetes\.io\//.test(name) || name.startsWith('requests.')) {
+    return fail(
+      'InvalidNetworkAttachment',
+      `${where} is in a reserved namespace; use a vendor domain such as intel.com`,
+    );
+  }
+  return ok(name);
+}
+
+export interface HugepagesNeed {
+  /** Canonical page size as in the resource name `hugepages-<size>`, e.g. `1Gi`, `2Mi`. */
+  pageSize: string;
+  bytes: bigint;
+}
+
+/** `wirespeed.io/hugepages`: comma list of `<page size>=<amount>`, e.g. `1Gi=2Gi` or `2Mi=512Mi,1Gi=1Gi`. */
+export function parseHugepages(value: string, nad: string): Result<HugepagesNeed[]> {
+  const where = `network-attachment-definition ${nad} annotation ${HUGEPAGES_ANNOTATION}`;
+  const needs = new Map<string, bigint>();
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const [sizeText = '', amountText, extra] = entry.split('=').map((s) => s.trim());
+    if (amountText === undefined || extra !== undefined) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}" must be <page size>=<amount>, e.g. 1Gi=2Gi`,
+      );
+    }
+    const size = parseWholeQuantity(sizeText);
+    if (size === undefined || size < 4096n || (size & (size - 1n)) !== 0n) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}": page size "${sizeText}" must be a power of two of at least 4Ki, e.g. 2Mi or 1Gi`,
+      );
+    }
+    const amount = parseWholeQuantity(amountText);
+    if (amount === undefined || amount === 0n || amount % size !== 0n) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}": amount "${amountText}" must be a positive multiple of the page size ${sizeText}`,
+      );
+    }
+    const pageSize = formatBinaryQuantity(size);
+    needs.set(pageSize, (needs.get(pageSize) ?? 0n) + amount);
+  }
+  if (needs.size === 0) return fail('InvalidNetworkAttachment', `${where} is empty; expected e.g. 1Gi=2Gi`);
+  return ok([...needs].map(([pageSize, bytes]) => ({ pageSize, bytes })));
+}
+
+export interface HostMount {
+  hostPath: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+/**
+ * `wirespeed.io/mounts`: comma list of `<host path>[:<container path>][:ro|:rw]`, e.g.
+ * `/var/run/vhost-user,/dev/vfio:ro`. The container path defaults to the host path; mounts are read-write
+ * unless `:ro` (socket directories must be writable).
+ */
+export function parseMounts(value: string, nad: string): Result<HostMount[]> {
+  const where = `network-attachment-definition ${nad} annotation ${MOUNTS_ANNOTATION}`;
+  const mounts: HostMount[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const parts = entry.split(':');
+    let readOnly = false;
+    const last = parts.at(-1);
+    if (parts.length > 1 && (last === 'ro' || last === 'rw')) {
+      readOnly = last === 'ro';
+      parts.pop();
+    }
+    if (parts.length > 2) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}" must be <host path>[:<container path>][:ro|:rw]`,
+      );
+    }
+    const hostPath = normalizePath(parts[0] ?? '');
+    const mountPath = normalizePath(parts[1] ?? parts[0] ?? '');
+    for (const path of [hostPath, mountPath]) {
+      if (path === undefined) {
+        return fail(
+          'InvalidNetworkAttachment',
+          `${where} entry "${entry}": paths must be absolute, without '..' or whitespace, e.g. /var/run/vhost-user`,
+        );
+      }
+    }
+    mounts.push({ hostPath: hostPath!, mountPath: mountPath!, readOnly });
+  }
+  if (mounts.length === 0)
+    return fail('InvalidNetworkAttachment', `${where} is empty; expected e.g. /var/run/vhost-user`);
+  return ok(mounts);
+}
+
+function normalizePath(path: string): string | undefined {
+  const p = path.trim();
+  if (!p.startsWith('/') || /\s/.test(p) || p.split('/').includes('..')) return undefined;
+  const normalized = p.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  return normalized;
+}
+
+/**
+ * `k8s.v1.cni.cncf.io/nodeSelector`: `key=value` or `key` (empty value), as network-resources-injector reads
+ * it; a comma list adds several labels.
+ */
+export function parseNodeSelector(value: string, nad: string): Result<Record<string, string>> {
+  const where = `network-attachment-definition ${nad} annotation ${NODE_SELECTOR_ANNOTATION}`;
+  const selector: Record<string, string> = {};
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const parts = entry.split('=');
+    if (parts.length > 2)
+      return fail('InvalidNetworkAttachment', `${where} entry "${entry}" has more than one '='`);
+    const key = (parts[0] ?? '').trim();
+    const labelValue = (parts[1] ?? '').trim();
+    if (!isQualifiedName(key)) {
+      return fail('InvalidNetworkAttachment', `${where} entry "${entry}": "${key}" is not a valid label key`);
+    }
+    if (labelValue.length > 63 || !LABEL_VALUE.test(labelValue)) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}": "${labelValue}" is not a valid label value`,
+      );
+    }
+    if (key in selector && selector[key] !== labelValue) {
+      return fail('InvalidNetworkAttachment', `${where} sets label ${key} twice with different values`);
+    }
+    selector[key] = labelValue;
+  }
+  return ok(selector);
+}
+
+/**
+ * Pod `wirespeed.io/target-containers`: comma list of entries, each `<container>` (receives the devices of every
+ * network not mapped elsewhere) or `<network>=<container>` (receives that network's devices; network as
+ * `name` or `namespace/name`). At most one plain entry: devices are per container, so giving every listed
+ * container the full set would request more devices than the pod has attachments.
+ */
+export interface TargetContainers {
+  defaultContainer?: string;
+  byNetwork: Map<string, string>;
+}
+
+export function parseTargetContainers(value: string): Result<TargetContainers> {
+  const where = `pod annotation ${TARGET_CONTAINERS_ANNOTATION} "${value}"`;
+  const result: TargetContainers = { byNetwork: new Map() };
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const parts = entry.split('=').map((s) => s.trim());
+    if (parts.length > 2 || parts.some((p) => p === '')) {
+      return fail(
+        'InvalidRequest',
+        `${where}: entry "${entry}" must be <container> or <network>=<container>`,
+      );
+    }
+    if (parts.length === 1) {
+      if (result.defaultContainer !== undefined && result.defaultContainer !== parts[0]) {
+        return fail(
+          'InvalidRequest',
+          `${where} names two default containers ("${result.defaultContainer}", "${parts[0]}"); devices are per container, so map each network with <network>=<container>`,
+        );
+      }
+      result.defaultContainer = parts[0];
+    } else {
+      result.byNetwork.set(parts[0]!, parts[1]!);
+    }
+  }
+  if (result.defaultContainer === undefined && result.byNetwork.size === 0) {
+    return fail('InvalidRequest', `${where} is empty; name a container`);
+  }
+  return ok(result);
+}
+
+/**
+ * Pod `wirespeed.io/injected`: per container, the quantity of each resource the webhook added. A later pass
+ * subtracts it to see what the user set, so reinvocation, a second replica and honor mode never count twice.
+ */
+export type InjectionRecord = Record<string, Record<string, string>>;
+
+export function parseInjectionRecord(value: string | undefined): Result<InjectionRecord> {
+  if (value === undefined) return ok({});
+  const bad = fail<InjectionRecord>(
+    'InvalidRequest',
+    `pod annotation ${INJECTED_ANNOTATION} is not a record written by wirespeed; remove it and create the pod again`,
+  );
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value);
+  } catch {
+    return bad;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return bad;
+  const record: InjectionRecord = {};
+  for (const [container, resources] of Object.entries(doc)) {
+    if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) return bad;
+    const entry: Record<string, string> = {};
+    for (const [resource, quantity] of Object.entries(resources)) {
+      if (typeof quantity !== 'string' || parseWholeQuantity(quantity) === undefined) return bad;
+      entry[resource] = quantity;
+    }
+    record[container] = entry;
+  }
+  return ok(record);
+}
+
+/** Stable serialisation: containers and resources in sorted order, so equal records compare equal as text. */
+export function renderInjectionRecord(record: InjectionRecord): string {
+  const sorted: InjectionRecord = {};
+  for (const container of Object.keys(record).sort()) {
+    const resources = record[container]!;
+    const entries = Object.keys(resources).sort();
+    if (entries.length === 0) continue;
+    sorted[container] = Object.fromEntries(entries.map((r) => [r, resources[r]!]));
+  }
+  return JSON.stringify(sorted);
+}

@@ -1,0 +1,127 @@
+import { fail, ok, type Result } from '../problem.js';
+
+export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
+
+/** A label-selected annotation injection from the `nri-control-switches` ConfigMap, as network-resources-injector has. */
+export interface UserDefinedInjection {
+  labelKey: string;
+  annotations: Record<string, string>;
+}
+
+/** Every switch that changes a decision. The webhook server, the CLI and tests build it the same way. */
+export interface InjectionConfig {
+  /** NAD annotation keys whose values name a device pool; each present key adds 1 device per attachment. */
+  resourceNameKeys: string[];
+  /** Add to quantities a container already sets instead of leaving such resources alone. */
+  honorResources: boolean;
+  /** Expose hugepages requests and limits through the podnetinfo Downward API volume. */
+  injectHugepageDownApi: boolean;
+  /** Namespace of the default-network NAD when the annotation names none; undefined means the pod's namespace. */
+  defaultNetworkNamespace?: string;
+  /** Mount path of the hugepages volume when the pod uses one page size. */
+  hugepagesMountPath: string;
+  /** Mount path of the podnetinfo Downward API volume. */
+  podnetinfoMountPath: string;
+  userDefinedInjections: UserDefinedInjection[];
+}
+
+export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {}): InjectionConfig {
+  return {
+    resourceNameKeys: [RESOURCE_NAME_ANNOTATION],
+    honorResources: false,
+    injectHugepageDownApi: false,
+    hugepagesMountPath: '/dev/hugepages',
+    podnetinfoMountPath: '/etc/podnetinfo',
+    userDefinedInjections: [],
+    ...overrides,
+  };
+}
+
+/** `--network-resource-name-keys`: comma-separated, each trimmed, none empty (as network-resources-injector). */
+export function parseResourceNameKeys(text: string): Result<string[]> {
+  const keys = text.split(',').map((k) => k.trim());
+  if (keys.some((k) => k === '')) {
+    return fail(
+      'InvalidConfig',
+      `--network-resource-name-keys "${text}" has an empty key; give a comma-separated list`,
+    );
+  }
+  return ok([...new Set(keys)]);
+}
+
+/**
+ * Applies the `nri-control-switches` ConfigMap's `config.json` over the command-line configuration.
+ * Like network-resources-injector, a missing key keeps the command-line value and invalid JSON falls back to
+ * the command-line values entirely; unlike it, every ignored part is reported so the shell can log it.
+ */
+export function applyControlSwitches(
+  base: InjectionConfig,
+  configJson: string | undefined,
+): { config: InjectionConfig; warnings: string[] } {
+  if (configJson === undefined) return { config: base, warnings: [] };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(configJson);
+  } catch (err) {
+    return {
+      config: base,
+      warnings: [`config.json is not valid JSON (${(err as Error).message}); using command-line settings`],
+    };
+  }
+  if (!isObject(doc))
+    return { config: base, warnings: ['config.json must be a JSON object; using command-line settings'] };
+  const warnings: string[] = [];
+  const config: InjectionConfig = { ...base, userDefinedInjections: [] };
+  const features = doc.features;
+  if (features !== undefined) {
+    if (!isObject(features)) warnings.push('config.json "features" must be an object; ignored');
+    else {
+      for (const [key, value] of Object.entries(features)) {
+        const field = FEATURE_SWITCHES[key];
+        if (!field) {
+          warnings.push(`config.json feature "${key}" is unknown; ignored`);
+        } else if (typeof value !== 'boolean') {
+          warnings.push(
+            `config.json feature "${key}" must be true or false, not ${JSON.stringify(value)}; ignored`,
+          );
+        } else {
+          config[field] = value;
+        }
+      }
+    }
+  }
+  const injections = doc['user-defined-injections'];
+  if (injections !== undefined) {
+    if (!isObject(injections))
+      warnings.push('config.json "user-defined-injections" must be an object; ignored');
+    else {
+      for (const [labelKey, spec] of Object.entries(injections).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const parsed = parseUserDefinedInjection(labelKey, spec);
+        if (typeof parsed === 'string') warnings.push(parsed);
+        else config.userDefinedInjections.push(parsed);
+      }
+    }
+  }
+  return { config, warnings };
+}
+
+const FEATURE_SWITCHES: Record<string, 'injectHugepageDownApi' | 'honorResources'> = {
+  enableHugePageDownApi: 'injectHugepageDownApi',
+  enableHonorExistingResources: 'honorResources',
+};
+
+function parseUserDefinedInjection(labelKey: string, spec: unknown): UserDefinedInjection | string {
+  const where = `config.json user-defined injection "${labelKey}"`;
+  if (!isObject(spec)) return `${where} must be an object; ignored`;
+  if (spec.op !== 'add' || spec.path !== '/metadata/annotations') {
+    return `${where}: only {"op":"add","path":"/metadata/annotations"} is supported; ignored`;
+  }
+  if (!isObject(spec.value) || !Object.values(spec.value).every((v) => typeof v === 'string')) {
+    return `${where}: "value" must map annotation keys to strings; ignored`;
+  }
+  return { labelKey, annotations: spec.value as Record<string, string> };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,650 @@
+/**
+ * planInjection: from a pod and the NetworkAttachmentDefinitions it selects, the JSON patch that gives the pod
+ * its devices, hugepages, mounts, podnetinfo volume and node selector — or the reason to deny it.
+ *
+ * The plan is computed against what the pod already holds and what an earlier pass recorded in
+ * `wirespeed.io/injected`, so applying the result and planning again yields no operations (reinvocation, a
+ * second webhook replica, honor mode). Operations come out in a fixed order: containers in spec order,
+ * resources sorted by name, then volumes, node selector and annotations.
+ */
+import {
+  type Container,
+  escapePointer,
+  type NetworkAttachmentDefinition,
+  type PatchOperation,
+  type Pod,
+  type Volume,
+  type VolumeMount,
+} from '../kube.js';
+import {
+  DEFAULT_NETWORK_ANNOTATION,
+  NETWORKS_ANNOTATION,
+  type NetworkSelection,
+  parseDefaultNetworkAnnotation,
+  parseNetworkAnnotation,
+} from '../networks.js';
+import { fail, ok, type Problem, problem, type Result } from '../problem.js';
+import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
+import {
+  type HostMount,
+  HUGEPAGES_ANNOTATION,
+  INJECTED_ANNOTATION,
+  type InjectionRecord,
+  MOUNTS_ANNOTATION,
+  NODE_SELECTOR_ANNOTATION,
+  parseHugepages,
+  parseInjectionRecord,
+  parseMounts,
+  parseNodeSelector,
+  parseResourceName,
+  parseTargetContainers,
+  renderInjectionRecord,
+  TARGET_CONTAINERS_ANNOTATION,
+} from './annotations.js';
+import type { InjectionConfig } from './config.js';
+
+export const PODNETINFO_VOLUME = 'podnetinfo';
+
+export interface InjectionContext {
+  /** The AdmissionRequest's namespace; pods created by controllers often carry none in metadata. */
+  namespace?: string;
+}
+
+/** NADs by `namespace/name`. */
+export type NadIndex = ReadonlyMap<string, NetworkAttachmentDefinition>;
+
+export interface NetworkReference {
+  namespace: string;
+  name: string;
+}
+
+export type InjectionDecision = { ops: PatchOperation[]; record: InjectionRecord } | { deny: Problem };
+
+export const nadKey = (ref: NetworkReference): string => `${ref.namespace}/${ref.name}`;
+
+interface Selected {
+  selection: NetworkSelection;
+  /** How the pod named it, for messages. */
+  source: string;
+}
+
+function podNamespace(pod: Pod, ctx: InjectionContext): string {
+  return ctx.namespace || pod.metadata?.namespace || 'default';
+}
+
+/** Annotations after the ConfigMap's user-defined injections, which may themselves carry networks. */
+function effectiveAnnotations(pod: Pod, config: InjectionConfig): Record<string, string> {
+  const own = pod.metadata?.annotations ?? {};
+  const labels = pod.metadata?.labels ?? {};
+  let merged = own;
+  for (const injection of config.userDefinedInjections) {
+    if ((labels[injection.labelKey] ?? '').toLowerCase() === 'true')
+      merged = { ...merged, ...injection.annotations };
+  }
+  return merged;
+}
+
+function selectionsOf(pod: Pod, config: InjectionConfig, ctx: InjectionContext): Result<Selected[]> {
+  const namespace = podNamespace(pod, ctx);
+  const annotations = effectiveAnnotations(pod, config);
+  const selected: Selected[] = [];
+  const defaultNetwork = annotations[DEFAULT_NETWORK_ANNOTATION];
+  if (defaultNetwork !== undefined && defaultNetwork.trim() !== '') {
+    const parsed = parseDefaultNetworkAnnotation(defaultNetwork, config.defaultNetworkNamespace ?? namespace);
+    if (!parsed.ok) return parsed;
+    selected.push({ selection: parsed.value, source: DEFAULT_NETWORK_ANNOTATION });
+  }
+  const networks = annotations[NETWORKS_ANNOTATION];
+  if (networks !== undefined) {
+    const parsed = parseNetworkAnnotation(networks, namespace);
+    if (!parsed.ok) return parsed;
+    for (const selection of parsed.value) selected.push({ selection, source: NETWORKS_ANNOTATION });
+  }
+  return ok(selected);
+}
+
+/** The NADs a pod selects, so a shell can fetch exactly those before planning. */
+export function networkReferences(
+  pod: Pod,
+  config: InjectionConfig,
+  ctx: InjectionContext = {},
+): Result<NetworkReference[]> {
+  const selected = selectionsOf(pod, config, ctx);
+  if (!selected.ok) return selected;
+  const refs = new Map<string, NetworkReference>();
+  for (const { selection } of selected.value) {
+    const ref = { namespace: selection.namespace, name: selection.name };
+    refs.set(nadKey(ref), ref);
+  }
+  return ok([...refs.values()]);
+}
+
+/** What one NAD asks of the pod, read once per NAD however often the pod selects it. */
+interface AttachmentNeeds {
+  resources: string[];
+  hugepages: Array<{ pageSize: string; bytes: bigint }>;
+  mounts: HostMount[];
+  nodeSelector: Record<string, string>;
+}
+
+function readNad(
+  nad: NetworkAttachmentDefinition,
+  key: string,
+  config: InjectionConfig,
+): Result<AttachmentNeeds> {
+  const annotations = nad.metadata.annotations ?? {};
+  const needs: AttachmentNeeds = { resources: [], hugepages: [], mounts: [], nodeSelector: {} };
+  for (const resourceKey of config.resourceNameKeys) {
+    const value = annotations[resourceKey];
+    if (value === undefined) continue;
+    const name = parseResourceName(value, key, resourceKey);
+    if (!name.ok) return name;
+    needs.resources.push(name.value);
+  }
+  const hugepages = annotations[HUGEPAGES_ANNOTATION];
+  if (hugepages !== undefined) {
+    const parsed = parseHugepages(hugepages, key);
+    if (!parsed.ok) return parsed;
+    needs.hugepages = parsed.value;
+  }
+  const mounts = annotations[MOUNTS_ANNOTATION];
+  if (mounts !== undefined) {
+    const parsed = parseMounts(mounts, key);
+    if (!parsed.ok) return parsed;
+    needs.mounts = parsed.value;
+  }
+  const selector = annotations[NODE_SELECTOR_ANNOTATION];
+  if (selector !== undefined) {
+    const parsed = parseNodeSelector(selector, key);
+    if (!parsed.ok) return parsed;
+    needs.nodeSelector = parsed.value;
+  }
+  return ok(needs);
+}
+
+/** Per container: resource name → whole quantity the networks need. */
+type Demand = Map<string, Map<string, bigint>>;
+
+function addDemand(demand: Demand, container: string, resource: string, amount: bigint): void {
+  let perContainer = demand.get(container);
+  if (!perContainer) {
+    perContainer = new Map();
+    demand.set(container, perContainer);
+  }
+  perContainer.set(resource, (perContainer.get(resource) ?? 0n) + amount);
+}
+
+const isHugepages = (resource: string): boolean => resource.startsWith('hugepages-');
+const formatQuantity = (resource: string, amount: bigint): string =>
+  isHugepages(resource) ? formatBinaryQuantity(amount) : amount.toString();
+
+class Planner {
+  readonly ops: PatchOperation[] = [];
+  private readonly containers: Container[];
+  private readonly volumes: Volume[];
+  private readonly newVolumes: Volume[] = [];
+
+  constructor(
+    private readonly pod: Pod,
+    private readonly config: InjectionConfig,
+  ) {
+    this.containers = pod.spec?.containers ?? [];
+    this.volumes = pod.spec?.volumes ?? [];
+  }
+
+  plan(nads: NadIndex, ctx: InjectionContext): InjectionDecision {
+    const deny = (p: Problem): InjectionDecision => ({ deny: p });
+    if (this.containers.length === 0) return deny(problem('InvalidRequest', 'pod has no containers'));
+    const selected = selectionsOf(this.pod, this.config, ctx);
+    if (!selected.ok) return deny(selected.problem);
+    const annotations = this.pod.metadata?.annotations ?? {};
+    const recorded = parseInjectionRecord(annotations[INJECTED_ANNOTATION]);
+    if (!recorded.ok) return deny(recorded.problem);
+
+    const targets = this.targetResolver(selected.value);
+    if (!targets.ok) return deny(targets.problem);
+
+    const demand: Demand = new Map();
+    const mounts = new Map<string, HostMount[]>();
+    const nodeSelector = new Map<string, { value: string; from: string }>();
+    let anyDevice = false;
+    const needsByNad = new Map<string, AttachmentNeeds>();
+    for (const { selection, source } of selected.value) {
+      const key = nadKey(selection);
+      const nad = nads.get(key);
+      if (!nad) {
+        return deny(
+          problem(
+            'NetworkNotFound',
+            `network-attachment-definition ${key} not found (selected by pod annotation ${source}); create it or fix the name`,
+          ),
+        );
+      }
+      let needs = needsByNad.get(key);
+      if (!needs) {
+        const read = readNad(nad, key, this.config);
+        if (!read.ok) return deny(read.problem);
+        needs = read.value;
+        needsByNad.set(key, needs);
+        for (const [label, value] of Object.entries(needs.nodeSelector)) {
+          const seen = nodeSelector.get(label);
+          if (seen && seen.value !== value) {
+            return deny(
+              problem(
+                'ConflictingNodeSelector',
+                `network-attachment-definitions ${seen.from} and ${key} require different values for node label ${label} ("${seen.value}" and "${value}")`,
+              ),
+            );
+          }
+          nodeSelector.set(label, { value, from: key });
+        }
+      }
+      const container = targets.value(selection);
+      for (const resource of needs.resources) {
+        addDemand(demand, container, resource, 1n);
+        anyDevice = true;
+      }
+      for (const { pageSize, bytes } of needs.hugepages)
+        addDemand(demand, container, `hugepages-${pageSize}`, bytes);
+      if (needs.mounts.length > 0) mounts.set(container, [...(mounts.get(container) ?? []), ...needs.mounts]);
+    }
+
+    const record = this.planResources(demand, recorded.value);
+    if (!record.ok) return deny(record.problem);
+    const hugepages = this.planHugepagesVolumes(demand);
+    if (!hugepages.ok) return deny(hugepages.problem);
+    const hostMounts = this.planHostMounts(mounts);
+    if (!hostMounts.ok) return deny(hostMounts.problem);
+    if (anyDevice) {
+      const podnetinfo = this.planPodnetinfo(demand);
+      if (!podnetinfo.ok) return deny(podnetinfo.problem);
+    }
+    this.emitVolumes();
+    const selectorOk = this.planNodeSelector(nodeSelector);
+    if (!selectorOk.ok) return deny(selectorOk.problem);
+    this.planAnnotations(record.value, annotations[INJECTED_ANNOTATION]);
+    return { ops: this.ops, record: record.value };
+  }
+
+  /** Maps each selection to the container that receives its devices. */
+  private targetResolver(selected: Selected[]): Result<(s: NetworkSelection) => string> {
+    const names = this.containers.map((c) => c.name);
+    const value = this.pod.metadata?.annotations?.[TARGET_CONTAINERS_ANNOTATION];
+    const first = names[0]!;
+    if (value === undefined) return ok(() => first);
+    const parsed = parseTargetContainers(value);
+    if (!parsed.ok) return parsed;
+    const { defaultContainer, byNetwork } = parsed.value;
+    for (const container of [defaultContainer, ...byNetwork.values()]) {
+      if (container !== undefined && !names.includes(container)) {
+        return fail(
+          'UnknownContainer',
+          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} names container "${container}", which the pod does not have (containers: ${names.join(', ')})`,
+        );
+      }
+    }
+    const lookup = (s: NetworkSelection): string | undefined =>
+      byNetwork.get(`${s.namespace}/${s.name}`) ?? byNetwork.get(s.name);
+    for (const network of byNetwork.keys()) {
+      const matched = selected.some(
+        ({ selection: s }) => network === `${s.namespace}/${s.name}` || network === s.name,
+      );
+      if (!matched) {
+        return fail(
+          'InvalidRequest',
+          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network "${network}", which the pod does not select`,
+        );
+      }
+    }
+    return ok((s) => lookup(s) ?? defaultContainer ?? first);
+  }
+
+  /**
+   * Resource requests and limits. What the user set is the current quantity minus what an earlier pass
+   * recorded; default mode leaves a resource the user set anywhere alone (as network-resources-injector),
+   * honor mode adds to it.
+   */
+  private planResources(demand: Demand, recorded: InjectionRecord): Result<InjectionRecord> {
+    const userSet = (resource: string): boolean =>
+      this.containers.some((c) =>
+        (['requests', 'limits'] as const).some((kind) => {
+          const current = c.resources?.[kind]?.[resource];
+          if (current === undefined) return false;
+          const amount = parseWholeQuantity(current);
+          const ours = parseWholeQuantity(recorded[c.name]?.[resource] ?? '0') ?? 0n;
+          return amount === undefined || amount !== ours;
+        }),
+      );
+    const record: InjectionRecord = {};
+    for (const [index, container] of this.containers.entries()) {
+      const wanted = demand.get(container.name) ?? new Map<string, bigint>();
+      const previously = recorded[container.name] ?? {};
+      const resources = [...new Set([...wanted.keys(), ...Object.keys(previously)])].sort();
+      if (resources.length === 0) continue;
+      const updates: Array<{ kind: 'requests' | 'limits'; resource: string; value: string | undefined }> = [];
+      const injected: Record<string, string> = {};
+      for (const resource of resources) {
+        const desired = wanted.get(resource) ?? 0n;
+        const ours = parseWholeQuantity(previously[resource] ?? '0') ?? 0n;
+        const inject = this.config.honorResources || !userSet(resource) ? desired : 0n;
+        if (inject > 0n) injected[resource] = formatQuantity(resource, inject);
+        for (const kind of ['requests', 'limits'] as const) {
+          const currentText = container.resources?.[kind]?.[resource];
+          let base = 0n;
+          if (currentText !== undefined) {
+            const current = parseWholeQuantity(currentText);
+            if (current === undefined) {
+              return fail(
+                'InvalidRequest',
+                `container ${container.name} ${kind} ${resource} "${currentText}" is not a whole quantity`,
+              );
+            }
+            base = current - ours;
+            if (base < 0n) base = 0n;
+          }
+          const target = base + inject;
+          const current = currentText === undefined ? undefined : parseWholeQuantity(currentText);
+          if (current === target && currentText !== undefined) continue;
+          if (currentText === undefined && target === 0n) continue;
+          updates.push({
+            kind,
+            resource,
+            value: target === 0n ? undefined : formatQuantity(resource, target),
+          });
+        }
+      }
+      if (Object.keys(injected).length > 0) record[container.name] = injected;
+      if (Object.keys(injected).some(isHugepages)) {
+        const hasCpuOrMemory = (['requests', 'limits'] as const).some(
+          (kind) =>
+            container.resources?.[kind]?.cpu !== undefined ||
+            container.resources?.[kind]?.memory !== undefined,
+        );
+        if (!hasCpuOrMemory) {
+          return fail(
+            'ConflictingHugepages',
+            `container ${container.name} gets hugepages from its networks but sets no cpu or memory request or limit; Kubernetes requires one with hugepages, so add e.g. resources.requests.memory`,
+          );
+        }
+      }
+      this.emitResourceUpdates(index, container, updates);
+    }
+    return ok(record);
+  }
+
+  private emitResourceUpdates(
+    index: number,
+    container: Container,
+    updates: Array<{ kind: 'requests' | 'limits'; resource: string; value: string | undefined }>,
+  ): void {
+    if (updates.length === 0) return;
+    const base = `/spec/containers/${index}/resources`;
+    const additions = updates.filter((u) => u.value !== undefined);
+    if (additions.length > 0 && container.resources === undefined)
+      this.ops.push({ op: 'add', path: base, value: {} });
+    for (const kind of ['requests', 'limits'] as const) {
+      if (additions.some((u) => u.kind === kind) && container.resources?.[kind] === undefined) {
+        this.ops.push({ op: 'add', path: `${base}/${kind}`, value: {} });
+      }
+    }
+    for (const u of updates) {
+      const path = `${base}/${u.kind}/${escapePointer(u.resource)}`;
+      this.ops.push(u.value === undefined ? { op: 'remove', path } : { op: 'add', path, value: u.value });
+    }
+  }
+
+  /** Per container, the mounts to append, flushed after every plan step so ops stay in container order. */
+  private readonly pendingMounts = new Map<number, VolumeMount[]>();
+
+  private mountsOf(index: number): VolumeMount[] {
+    return [...(this.containers[index]?.volumeMounts ?? []), ...(this.pendingMounts.get(index) ?? [])];
+  }
+
+  private addMount(index: number, mount: VolumeMount): void {
+    const list = this.pendingMounts.get(index) ?? [];
+    list.push(mount);
+    this.pendingMounts.set(index, list);
+  }
+
+  private volumeNamed(name: string): Volume | undefined {
+    return this.volumes.find((v) => v.name === name) ?? this.newVolumes.find((v) => v.name === name);
+  }
+
+  /**
+   * One `emptyDir{medium: HugePages-<size>}` per page size the networks bring, mounted into each container
+   * that receives that size. A container already mounting a hugepages volume at the path keeps its own.
+   */
+  private planHugepagesVolumes(demand: Demand): Result<void> {
+    const sizes = new Set<string>();
+    for (const perContainer of demand.values())
+      for (const resource of perContainer.keys())
+        if (isHugepages(resource)) sizes.add(resource.slice('hugepages-'.length));
+    if (sizes.size === 0) return ok(undefined);
+    const several = sizes.size > 1;
+    const unsized = this.volumes.find((v) => v.emptyDir?.medium === 'HugePages');
+    if (unsized) {
+      const podSizes = new Set(sizes);
+      for (const c of this.containers)
+        for (const kind of ['requests', 'limits'] as const)
+          for (const r of Object.keys(c.resources?.[kind] ?? {}))
+            if (isHugepages(r)) podSizes.add(r.slice(10));
+      if (podSizes.size > 1) {
+        return fail(
+          'ConflictingHugepages',
+          `pod volume ${unsized.name} uses medium HugePages without a size, which allows one page size per pod, but with its networks the pod would use ${[...podSizes].sort().join(' and ')}; use medium HugePages-<size>`,
+        );
+      }
+    }
+    for (const size of [...sizes].sort()) {
+      const volumeName = several ? `hugepages-${size.toLowerCase()}` : 'hugepages';
+      const medium = `HugePages-${size}`;
+      const mountPath = several
+        ? `${this.config.hugepagesMountPath}-${size}`
+        : this.config.hugepagesMountPath;
+      for (const [index, container] of this.containers.entries()) {
+        if (!demand.get(container.name)?.has(`hugepages-${size}`)) continue;
+        const atPath = this.mountsOf(index).find((m) => m.mountPath === mountPath);
+        if (atPath) {
+          const volume = this.volumeNamed(atPath.name);
+          if (volume?.emptyDir?.medium?.startsWith('HugePages')) continue;
+          return fail(
+            'ConflictingHugepages',
+            `container ${container.name} already mounts volume ${atPath.name} at ${mountPath}, where its networks' ${size} hugepages go; free the path or set a different hugepages mount path`,
+          );
+        }
+        const existing = this.volumeNamed(volumeName);
+        if (existing && existing.emptyDir?.medium !== medium) {
+          return fail(
+            'ConflictingHugepages',
+            `pod already has a volume named ${volumeName} that is not an emptyDir with medium ${medium}; rename it`,
+          );
+        }
+        if (!existing) this.newVolumes.push({ name: volumeName, emptyDir: { medium } });
+        this.addMount(index, { name: volumeName, mountPath });
+      }
+    }
+    return ok(undefined);
+  }
+
+  /** hostPath volumes for socket directories and device nodes, one per host path, mounted where needed. */
+  private planHostMounts(mounts: Map<string, HostMount[]>): Result<void> {
+    for (const [index, container] of this.containers.entries()) {
+      for (const mount of mounts.get(container.name) ?? []) {
+        let volume =
+          this.volumes.find((v) => v.hostPath?.path === mount.hostPath) ??
+          this.newVolumes.find((v) => v.hostPath?.path === mount.hostPath);
+        if (!volume) {
+          const name = hostVolumeName(mount.hostPath);
+          if (this.volumeNamed(name)) {
+            return fail(
+              'InvalidRequest',
+              `pod already has a volume named ${name} that is not hostPath ${mount.hostPath}`,
+            );
+          }
+          volume = { name, hostPath: { path: mount.hostPath } };
+          this.newVolumes.push(volume);
+        }
+        const atPath = this.mountsOf(index).find((m) => m.mountPath === mount.mountPath);
+        if (atPath) {
+          if (this.volumeNamed(atPath.name)?.hostPath?.path === mount.hostPath) continue;
+          return fail(
+            'InvalidRequest',
+            `container ${container.name} already mounts volume ${atPath.name} at ${mount.mountPath}, where its networks need host path ${mount.hostPath}`,
+          );
+        }
+        this.addMount(index, {
+          name: volume.name,
+          mountPath: mount.mountPath,
+          ...(mount.readOnly ? { readOnly: true } : {}),
+        });
+      }
+    }
+    return ok(undefined);
+  }
+
+  /** The network-resources-injector compatible Downward API volume, in every container. */
+  private planPodnetinfo(demand: Demand): Result<void> {
+    const mountPath = this.config.podnetinfoMountPath;
+    for (const [index, container] of this.containers.entries()) {
+      const mounts = this.mountsOf(index);
+      if (mounts.some((m) => m.name === PODNETINFO_VOLUME)) continue;
+      const clash = mounts.find((m) => m.mountPath === mountPath);
+      if (clash) {
+        return fail(
+          'InvalidRequest',
+          `container ${container.name} already mounts volume ${clash.name} at ${mountPath}, where the podnetinfo volume goes; free the path`,
+        );
+      }
+      this.addMount(index, { name: PODNETINFO_VOLUME, readOnly: true, mountPath });
+    }
+    if (this.volumeNamed(PODNETINFO_VOLUME)) return ok(undefined);
+    const items: unknown[] = [];
+    if (Object.keys(this.pod.metadata?.labels ?? {}).length > 0) {
+      items.push({ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } });
+    }
+    items.push({ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } });
+    if (this.config.injectHugepageDownApi) items.push(...this.hugepagesDownwardItems(demand));
+    this.newVolumes.push({ name: PODNETINFO_VOLUME, downwardAPI: { items } });
+    return ok(undefined);
+  }
+
+  /** Items `hugepages_<size>_<request|limit>_<container>` (divisor 1Mi) and the CONTAINER_NAME variable. */
+  private hugepagesDownwardItems(demand: Demand): unknown[] {
+    const items: unknown[] = [];
+    for (const [index, container] of this.containers.entries()) {
+      let any = false;
+      for (const [kind, word] of [
+        ['requests', 'request'],
+        ['limits', 'limit'],
+      ] as const) {
+        const sizes = new Set(Object.keys(container.resources?.[kind] ?? {}).filter(isHugepages));
+        for (const r of demand.get(container.name)?.keys() ?? []) if (isHugepages(r)) sizes.add(r);
+        for (const resource of [...sizes].sort()) {
+          const current = container.resources?.[kind]?.[resource];
+          if (current !== undefined && parseWholeQuantity(current) === 0n) continue;
+          any = true;
+          const size = resource.slice('hugepages-'.length).replace(/i$/, '');
+          items.push({
+            path: `hugepages_${size}_${word}_${container.name}`,
+            resourceFieldRef: {
+              containerName: container.name,
+              resource: `${kind}.${resource}`,
+              divisor: '1Mi',
+            },
+          });
+        }
+      }
+      if (!any) continue;
+      const env = container.env;
+      if (env?.some((e) => e.name === 'CONTAINER_NAME')) continue;
+      const entry = { name: 'CONTAINER_NAME', value: container.name };
+      this.ops.push(
+        env === undefined
+          ? { op: 'add', path: `/spec/containers/${index}/env`, value: [entry] }
+          : { op: 'add', path: `/spec/containers/${index}/env/-`, value: entry },
+      );
+    }
+    return items;
+  }
+
+  private emitVolumes(): void {
+    for (const [index, mounts] of [...this.pendingMounts].sort(([a], [b]) => a - b)) {
+      const base = `/spec/containers/${index}/volumeMounts`;
+      if (this.containers[index]?.volumeMounts === undefined)
+        this.ops.push({ op: 'add', path: base, value: [] });
+      for (const mount of mounts) this.ops.push({ op: 'add', path: `${base}/-`, value: mount });
+    }
+    if (this.newVolumes.length === 0) return;
+    if (this.pod.spec?.volumes === undefined) this.ops.push({ op: 'add', path: '/spec/volumes', value: [] });
+    for (const volume of this.newVolumes)
+      this.ops.push({ op: 'add', path: '/spec/volumes/-', value: volume });
+  }
+
+  private planNodeSelector(required: Map<string, { value: string; from: string }>): Result<void> {
+    const current = this.pod.spec?.nodeSelector ?? {};
+    const merged = { ...current };
+    let changed = false;
+    for (const [label, { value, from }] of [...required].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const own = current[label];
+      if (own !== undefined && own !== value) {
+        return fail(
+          'ConflictingNodeSelector',
+          `pod nodeSelector ${label}="${own}" conflicts with ${label}="${value}" required by network-attachment-definition ${from}`,
+        );
+      }
+      if (own === undefined) {
+        merged[label] = value;
+        changed = true;
+      }
+    }
+    if (changed) this.ops.push({ op: 'add', path: '/spec/nodeSelector', value: merged });
+    return ok(undefined);
+  }
+
+  private planAnnotations(record: InjectionRecord, previous: string | undefined): void {
+    const current = this.pod.metadata?.annotations;
+    const wanted: Record<string, string> = {};
+    const labels = this.pod.metadata?.labels ?? {};
+    for (const injection of this.config.userDefinedInjections) {
+      if ((labels[injection.labelKey] ?? '').toLowerCase() !== 'true') continue;
+      for (const [key, value] of Object.entries(injection.annotations))
+        if (current?.[key] !== value) wanted[key] = value;
+    }
+    const rendered = renderInjectionRecord(record);
+    if (rendered !== (previous ?? '{}')) wanted[INJECTED_ANNOTATION] = rendered;
+    if (Object.keys(wanted).length === 0) return;
+    if (this.pod.metadata === undefined) this.ops.push({ op: 'add', path: '/metadata', value: {} });
+    if (current === undefined) {
+      this.ops.push({ op: 'add', path: '/metadata/annotations', value: wanted });
+      return;
+    }
+    for (const key of Object.keys(wanted).sort()) {
+      this.ops.push({ op: 'add', path: `/metadata/annotations/${escapePointer(key)}`, value: wanted[key] });
+    }
+  }
+}
+
+/** A stable, valid volume name for a host path: readable prefix plus a hash so distinct paths never collide. */
+export function hostVolumeName(hostPath: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < hostPath.length; i++) {
+    hash ^= hostPath.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  const readable = hostPath
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `host-${readable ? `${readable}-` : ''}${hash.toString(16).padStart(8, '0')}`;
+}
+
+export function planInjection(
+  pod: Pod,
+  nads: NadIndex,
+  config: InjectionConfig,
+  ctx: InjectionContext = {},
+): InjectionDecision {
+  return new Planner(pod, config).plan(nads, ctx);
+}

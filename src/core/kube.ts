@@ -1,0 +1,81 @@
+/**
+ * The few Kubernetes object shapes the core reads. Own types (not the client library's) keep src/core free of
+ * I/O dependencies; fields the core does not read pass through untouched as unknown members.
+ */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  [key: string]: unknown;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  [key: string]: unknown;
+}
+
+export interface Container {
+  name: string;
+  resources?: ResourceRequirements;
+  volumeMounts?: VolumeMount[];
+  env?: EnvVar[];
+  [key: string]: unknown;
+}
+
+export interface Volume {
+  name: string;
+  emptyDir?: { medium?: string; sizeLimit?: string };
+  hostPath?: { path: string; type?: string };
+  downwardAPI?: { items?: unknown[] };
+  [key: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: Volume[];
+  nodeSelector?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: PodSpec;
+  [key: string]: unknown;
+}
+
+export interface NetworkAttachmentDefinition {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { name: string };
+  spec?: { config?: string };
+}
+
+/** RFC 6901 escaping of one JSON-pointer reference token. */
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export type PatchOperation =
+  | { op: 'add'; path: string; value: unknown }
+  | { op: 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
