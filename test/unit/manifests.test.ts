@@ -352,15 +352,20 @@ describe('manifests/: RBAC', () => {
     }
   });
 
-  it('reads NetworkAttachmentDefinitions cluster-wide and configmaps only in wirespeed-system', () => {
+  it('reads NetworkAttachmentDefinitions cluster-wide and only the nri-control-switches ConfigMap', () => {
+    const configMap = only<V1ConfigMap>('ConfigMap', 'nri-control-switches');
     const clusterRole = only<V1ClusterRole>('ClusterRole', 'wirespeed-webhook');
     expect(rulesOf(clusterRole).map(({ apiGroups, resources }) => ({ apiGroups, resources }))).toEqual([
       { apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'] },
     ]);
     const role = only<V1Role>('Role', 'wirespeed-webhook');
-    expect(rulesOf(role).map(({ apiGroups, resources }) => ({ apiGroups, resources }))).toEqual([
-      { apiGroups: [''], resources: ['configmaps'] },
-    ]);
+    expect(
+      rulesOf(role).map(({ apiGroups, resources, resourceNames }) => ({
+        apiGroups,
+        resources,
+        resourceNames,
+      })),
+    ).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: [configMap.metadata?.name] }]);
   });
 
   it('binds both roles to the ServiceAccount the Deployment runs as', () => {
