@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { commands } from './commands.js';
+import { normalizeSingleDashFlags } from './webhook/command.js';
 
 const program = new Command('wirespeed')
   .description('Transparent, NUMA-correct fast secondary networks on Kubernetes')
@@ -8,7 +9,8 @@ const program = new Command('wirespeed')
   .showHelpAfterError();
 for (const command of commands()) program.addCommand(command);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+const argv = process.argv[2] === 'webhook' ? normalizeSingleDashFlags(process.argv) : process.argv;
+program.parseAsync(argv).catch((err: unknown) => {
   process.stderr.write(`wirespeed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

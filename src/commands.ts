@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { devClusterCommand } from './devcluster/command.js';
+import { webhookCommand } from './webhook/command.js';
+import { injectCommand } from './webhook/inject-command.js';
 
 /** Every `wirespeed` sub-command, in the order `wirespeed --help` lists them. */
 export function commands(): Command[] {
-  return [];
+  return [webhookCommand(), injectCommand(), devClusterCommand()];
 }

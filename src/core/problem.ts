@@ -10,7 +10,8 @@ export type ProblemCode =
   | 'ConflictingHugepages'
   | 'ConflictingNodeSelector'
   | 'InvalidConfig'
-  | 'InvalidRequest';
+  | 'InvalidRequest'
+  | 'LookupFailed';
 
 export interface Problem {
   readonly code: ProblemCode;

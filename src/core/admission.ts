@@ -1,0 +1,117 @@
+/**
+ * AdmissionReview v1 in and out. Decoding checks exactly what the webhook relies on and names what is wrong;
+ * encoding maps a Problem to a deny in the one place that chooses status codes.
+ */
+import type { PatchOperation, Pod } from './kube.js';
+import { fail, ok, type Problem, type ProblemCode, type Result } from './problem.js';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  operation: string;
+  namespace?: string;
+  name?: string;
+  dryRun?: boolean;
+  object: Pod;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  status?: { code: number; reason: string; message: string };
+  warnings?: string[];
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: typeof ADMISSION_API_VERSION;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** What a request that cannot be answered as an AdmissionReview gets: an HTTP 400 naming the problem. */
+export type DecodeResult = Result<AdmissionRequest>;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function decodeAdmissionReview(body: unknown): DecodeResult {
+  if (!isObject(body)) return fail('InvalidRequest', 'request body must be a JSON AdmissionReview object');
+  if (body.kind !== 'AdmissionReview') {
+    return fail(
+      'InvalidRequest',
+      `request body kind is ${JSON.stringify(body.kind)}; expected AdmissionReview`,
+    );
+  }
+  if (body.apiVersion !== ADMISSION_API_VERSION) {
+    return fail(
+      'InvalidRequest',
+      `AdmissionReview apiVersion ${JSON.stringify(body.apiVersion)} is not supported; set admissionReviewVersions: ["v1"] in the webhook configuration`,
+    );
+  }
+  const request = body.request;
+  if (!isObject(request)) return fail('InvalidRequest', 'AdmissionReview has no request');
+  if (typeof request.uid !== 'string' || request.uid === '') {
+    return fail('InvalidRequest', 'AdmissionReview request has no uid');
+  }
+  const kind = request.kind;
+  if (!isObject(kind) || typeof kind.kind !== 'string') {
+    return fail('InvalidRequest', 'AdmissionReview request has no kind');
+  }
+  if (!isObject(request.object)) return fail('InvalidRequest', 'AdmissionReview request has no object');
+  return ok({
+    uid: request.uid,
+    kind: { group: String(kind.group ?? ''), version: String(kind.version ?? ''), kind: kind.kind },
+    operation: String(request.operation ?? ''),
+    ...(typeof request.namespace === 'string' ? { namespace: request.namespace } : {}),
+    ...(typeof request.name === 'string' ? { name: request.name } : {}),
+    ...(request.dryRun === true ? { dryRun: true } : {}),
+    object: request.object as Pod,
+  });
+}
+
+/** Whether the webhook acts on this request at all; anything else is a configuration mistake worth naming. */
+export function checkPodCreate(request: AdmissionRequest): Problem | undefined {
+  const { group, version, kind } = request.kind;
+  if (group !== '' || version !== 'v1' || kind !== 'Pod') {
+    const gvk = `${group ? `${group}/` : ''}${version} ${kind}`;
+    return {
+      code: 'InvalidRequest',
+      message: `wirespeed mutates v1 Pods only, but was called for ${gvk}; restrict the webhook's rules to pods`,
+    };
+  }
+  if (!isObject(request.object.spec) || !Array.isArray(request.object.spec.containers)) {
+    return { code: 'InvalidRequest', message: 'pod has no spec.containers' };
+  }
+  return undefined;
+}
+
+const STATUS: Record<ProblemCode, { code: number; reason: string }> = {
+  InvalidNetworkAnnotation: { code: 400, reason: 'BadRequest' },
+  InvalidNetworkAttachment: { code: 422, reason: 'Invalid' },
+  InvalidRequest: { code: 400, reason: 'BadRequest' },
+  InvalidConfig: { code: 500, reason: 'InternalError' },
+  NetworkNotFound: { code: 404, reason: 'NotFound' },
+  UnknownContainer: { code: 422, reason: 'Invalid' },
+  ConflictingHugepages: { code: 422, reason: 'Invalid' },
+  ConflictingNodeSelector: { code: 422, reason: 'Invalid' },
+  LookupFailed: { code: 503, reason: 'ServiceUnavailable' },
+};
+
+export function review(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+}
+
+export function allow(uid: string, ops: readonly PatchOperation[] = []): AdmissionReviewResponse {
+  if (ops.length === 0) return review({ uid, allowed: true });
+  const patch = Buffer.from(JSON.stringify(ops)).toString('base64');
+  return review({ uid, allowed: true, patchType: 'JSONPatch', patch });
+}
+
+export function deny(uid: string, problem: Problem): AdmissionReviewResponse {
+  const { code, reason } = STATUS[problem.code];
+  return review({ uid, allowed: false, status: { code, reason, message: problem.message } });
+}

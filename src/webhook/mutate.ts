@@ -1,0 +1,102 @@
+import {
+  type AdmissionRequest,
+  allow,
+  checkPodCreate,
+  decodeAdmissionReview,
+  deny,
+} from '../core/admission.js';
+import type { InjectionConfig } from '../core/inject/config.js';
+import { nadKey, networkReferences, planInjection } from '../core/inject/plan.js';
+import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import { type Problem, problem } from '../core/problem.js';
+import { NadLookupError, type NadSource } from './nad-cache.js';
+
+export type Outcome = 'patched' | 'unchanged' | 'denied' | 'invalid' | 'error';
+
+export interface AdmissionResult {
+  httpStatus: number;
+  body: unknown;
+  outcome: Outcome;
+  request?: AdmissionRequest;
+  problem?: Problem;
+  ops?: number;
+}
+
+export interface MutateDeps {
+  nads: NadSource;
+  config: () => InjectionConfig;
+}
+
+/**
+ * One AdmissionReview in, one answer out. Anything wrong with the pod is a deny inside a 200 AdmissionReview
+ * (so the user sees our message whatever the failurePolicy); only a body that is not an AdmissionReview v1
+ * gets an HTTP 400, since there is no uid to answer.
+ */
+export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<AdmissionResult> {
+  const decoded = decodeAdmissionReview(body);
+  if (!decoded.ok) {
+    return {
+      httpStatus: 400,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 400,
+        message: decoded.problem.message,
+      },
+      outcome: 'invalid',
+      problem: decoded.problem,
+    };
+  }
+  const request = decoded.value;
+  const denied = (p: Problem): AdmissionResult => ({
+    httpStatus: 200,
+    body: deny(request.uid, p),
+    outcome: 'denied',
+    request,
+    problem: p,
+  });
+  const misdirected = checkPodCreate(request);
+  if (misdirected) return denied(misdirected);
+  if (request.operation !== 'CREATE')
+    return { httpStatus: 200, body: allow(request.uid), outcome: 'unchanged', request };
+
+  const config = deps.config();
+  const ctx = request.namespace ? { namespace: request.namespace } : {};
+  const refs = networkReferences(request.object, config, ctx);
+  if (!refs.ok) return denied(refs.problem);
+
+  const nads = new Map<string, NetworkAttachmentDefinition>();
+  const pending: Array<Promise<void>> = [];
+  for (const ref of refs.value) {
+    const found = deps.nads.get(ref.namespace, ref.name);
+    if (found instanceof Promise) {
+      pending.push(
+        found.then((nad) => {
+          if (nad) nads.set(nadKey(ref), nad);
+        }),
+      );
+    } else if (found) {
+      nads.set(nadKey(ref), found);
+    }
+  }
+  if (pending.length > 0) {
+    try {
+      await Promise.all(pending);
+    } catch (err) {
+      if (err instanceof NadLookupError)
+        return denied(problem('LookupFailed', `${err.message}; retry shortly`));
+      throw err;
+    }
+  }
+
+  const decision = planInjection(request.object, nads, config, ctx);
+  if ('deny' in decision) return denied(decision.deny);
+  return {
+    httpStatus: 200,
+    body: allow(request.uid, decision.ops),
+    outcome: decision.ops.length > 0 ? 'patched' : 'unchanged',
+    request,
+    ops: decision.ops.length,
+  };
+}

@@ -1,0 +1,84 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  defaultInjectionConfig,
+  type InjectionConfig,
+  parseResourceNameKeys,
+  RESOURCE_NAME_ANNOTATION,
+} from '../core/inject/config.js';
+
+/** The flags that change decisions, shared by `wirespeed webhook` and `wirespeed inject` so both decide alike. */
+export interface DecisionOptions {
+  networkResourceNameKeys: string;
+  honorResources: boolean;
+  injectHugepageDownApi: boolean;
+  defaultNetworkNamespace?: string;
+  hugepagesMountPath: string;
+}
+
+export function addDecisionOptions(command: Command): Command {
+  return command
+    .option(
+      '--network-resource-name-keys <keys>',
+      'comma-separated NAD annotation keys naming device pools; each adds 1 device per attachment',
+      RESOURCE_NAME_ANNOTATION,
+    )
+    .option(
+      '--honor-resources',
+      'add to resource quantities a container already sets instead of leaving them alone',
+      false,
+    )
+    .option(
+      '--injectHugepageDownApi',
+      'expose hugepages requests/limits in the podnetinfo Downward API volume',
+      false,
+    )
+    .option(
+      '--default-network-namespace <namespace>',
+      "namespace of the v1.multus-cni.io/default-network NAD when it names none (default: the pod's namespace)",
+    )
+    .option(
+      '--hugepages-mount-path <path>',
+      'where the hugepages volume is mounted (one page size)',
+      '/dev/hugepages',
+    );
+}
+
+export function decisionConfig(opts: DecisionOptions): InjectionConfig {
+  const keys = parseResourceNameKeys(opts.networkResourceNameKeys);
+  if (!keys.ok) throw new InvalidArgumentError(keys.problem.message);
+  if (!opts.hugepagesMountPath.startsWith('/')) {
+    throw new InvalidArgumentError(
+      `--hugepages-mount-path "${opts.hugepagesMountPath}" must be an absolute path`,
+    );
+  }
+  return defaultInjectionConfig({
+    resourceNameKeys: keys.value,
+    honorResources: opts.honorResources,
+    injectHugepageDownApi: opts.injectHugepageDownApi,
+    hugepagesMountPath: opts.hugepagesMountPath,
+    ...(opts.defaultNetworkNamespace ? { defaultNetworkNamespace: opts.defaultNetworkNamespace } : {}),
+  });
+}
+
+export function portOption(flags: string, description: string, fallback: number, allowZero = false): Option {
+  return new Option(flags, description).default(fallback).argParser((text: string) => {
+    const port = Number(text);
+    if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
+      throw new InvalidArgumentError(`"${text}" is not a port number (${allowZero ? 0 : 1}-65535)`);
+    }
+    return port;
+  });
+}
+
+export function durationOption(flags: string, description: string, fallbackMs: number): Option {
+  return new Option(flags, description)
+    .default(fallbackMs, `${fallbackMs / 1000}s`)
+    .argParser(parseDurationMs);
+}
+
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration; use e.g. 500ms, 10s, 5m`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}

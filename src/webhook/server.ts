@@ -1,0 +1,249 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { SecureVersion } from 'node:tls';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { InjectionConfig } from '../core/inject/config.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { WebhookMetrics } from './metrics.js';
+import { handleAdmission } from './mutate.js';
+import type { NadSource } from './nad-cache.js';
+import { CertificateReloader, type ServingFiles } from './tls.js';
+
+export interface WebhookServerOptions {
+  port: number;
+  bindAddress: string;
+  /** Plain-HTTP port for /healthz, /readyz and /metrics; 0 picks a free one, undefined serves none. */
+  healthPort?: number;
+  tls: ServingFiles;
+  /** CA files that client certificates must chain to; empty means no client-certificate check. */
+  clientCaFiles: string[];
+  tlsMinVersion?: SecureVersion;
+  bodyLimit?: string;
+  certPollIntervalMs?: number;
+  /** After SIGTERM: how long to keep serving while readiness is off, so endpoints drop this replica first. */
+  shutdownDelayMs?: number;
+  /** After the delay: how long in-flight requests may take before connections are cut. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface WebhookDeps {
+  nads: NadSource;
+  config: () => InjectionConfig;
+  log: Logger;
+  metrics: WebhookMetrics;
+}
+
+export interface WebhookServer {
+  port: number;
+  healthPort: number | undefined;
+  reloader: CertificateReloader;
+  /** Why the server is not ready, or undefined when it is. */
+  notReadyReason(): string | undefined;
+  /** Readiness off, drain, close. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
+
+export async function startWebhookServer(
+  opts: WebhookServerOptions,
+  deps: WebhookDeps,
+): Promise<WebhookServer> {
+  const { log, metrics } = deps;
+  let shuttingDown = false;
+  let httpsServer: https.Server | undefined;
+  const reloader = new CertificateReloader(
+    opts.tls,
+    (context) => httpsServer?.setSecureContext(context),
+    log,
+    metrics,
+    { pollIntervalMs: opts.certPollIntervalMs ?? 10_000, extraContext: tlsContextExtras(opts) },
+  );
+  const pair = await reloader.load();
+
+  const notReadyReason = (): string | undefined => {
+    if (shuttingDown) return 'shutting down';
+    if (!reloader.current) return 'serving certificate not loaded';
+    if (!deps.nads.synced) return 'network-attachment-definition cache not synced yet';
+    return undefined;
+  };
+
+  const probes = express.Router();
+  probes.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  probes.get('/readyz', (_req, res) => {
+    const reason = notReadyReason();
+    res
+      .status(reason ? 503 : 200)
+      .type('text/plain')
+      .send(reason ?? 'ok');
+  });
+  probes.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(probes);
+  app.post(
+    '/mutate',
+    express.json({
+      limit: opts.bodyLimit ?? '3mb',
+      type: (req) => JSON_TYPE.test(req.headers['content-type'] ?? ''),
+    }),
+    async (req: Request, res: Response) => {
+      const started = process.hrtime.bigint();
+      if (req.body === undefined) {
+        const message = `Content-Type must be application/json, not ${JSON.stringify(req.headers['content-type'] ?? '')}`;
+        res.status(415).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 415, message });
+        record('invalid', started);
+        return;
+      }
+      let result: Awaited<ReturnType<typeof handleAdmission>>;
+      try {
+        result = await handleAdmission(req.body, deps);
+      } catch (err) {
+        // A bug, not a decision: answer with a deny carrying the uid if there is one, never a bare 500.
+        const uid = (req.body as { request?: { uid?: unknown } })?.request?.uid;
+        log.error({ err, uid }, 'admission handler failed');
+        record('error', started);
+        const message = 'wirespeed webhook internal error; see the webhook logs';
+        res
+          .status(typeof uid === 'string' ? 200 : 500)
+          .json(
+            typeof uid === 'string'
+              ? {
+                  apiVersion: 'admission.k8s.io/v1',
+                  kind: 'AdmissionReview',
+                  response: { uid, allowed: false, status: { code: 500, message } },
+                }
+              : { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message },
+          );
+        return;
+      }
+      res.status(result.httpStatus).json(result.body);
+      record(result.outcome, started);
+      if (result.problem && result.outcome === 'denied') metrics.denials.inc({ reason: result.problem.code });
+      const pod = result.request?.object.metadata;
+      log.info(
+        {
+          uid: result.request?.uid,
+          namespace: result.request?.namespace ?? pod?.namespace,
+          pod: pod?.name ?? pod?.generateName,
+          decision: result.outcome,
+          ...(result.ops !== undefined ? { ops: result.ops } : {}),
+          ...(result.problem ? { reason: result.problem.code, message: result.problem.message } : {}),
+        },
+        'admission',
+      );
+    },
+  );
+  app.use((req, res) => {
+    res
+      .status(404)
+      .json({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 404,
+        message: `no route ${req.method} ${req.path}; POST /mutate`,
+      });
+  });
+  // Body-parser errors (malformed JSON, body too large) carry their own status; say what was wrong.
+  app.use(
+    (err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+      const message =
+        err.type === 'entity.too.large'
+          ? `request body exceeds ${opts.bodyLimit ?? '3mb'}`
+          : `invalid request body: ${err.message}`;
+      metrics.requests.inc({ outcome: 'invalid' });
+      res.status(status).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message });
+    },
+  );
+
+  function record(outcome: string, started: bigint): void {
+    metrics.requests.inc({ outcome });
+    metrics.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  const clientCa = opts.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
+  httpsServer = https.createServer(
+    {
+      cert: pair.cert,
+      key: pair.key,
+      ...tlsContextExtras(opts),
+      ...(clientCa.length > 0 ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    app,
+  );
+  // Above the API server's idle timeout (90 s) so it, not we, closes idle connections.
+  httpsServer.keepAliveTimeout = 95_000;
+  httpsServer.headersTimeout = 96_000;
+  httpsServer.requestTimeout = 30_000;
+  const port = await listen(httpsServer, opts.port, opts.bindAddress);
+  reloader.start();
+
+  let healthServer: http.Server | undefined;
+  let healthPort: number | undefined;
+  if (opts.healthPort !== undefined) {
+    const healthApp = express();
+    healthApp.disable('x-powered-by');
+    healthApp.use(probes);
+    healthServer = http.createServer(healthApp);
+    healthPort = await listen(healthServer, opts.healthPort, opts.bindAddress);
+  }
+  log.info(
+    { port, healthPort, bindAddress: opts.bindAddress, clientCertificates: clientCa.length > 0 },
+    'webhook listening',
+  );
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    shutdownPromise ??= (async () => {
+      shuttingDown = true;
+      log.info({ delayMs: opts.shutdownDelayMs ?? 0 }, 'shutting down: readiness off, draining');
+      if (opts.shutdownDelayMs) await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
+      reloader.stop();
+      await Promise.all([
+        close(httpsServer!, opts.shutdownTimeoutMs ?? 10_000),
+        healthServer ? close(healthServer, 1000) : undefined,
+      ]);
+      await deps.nads.stop();
+      log.info('webhook stopped');
+    })();
+    return shutdownPromise;
+  };
+
+  return { port, healthPort, reloader, notReadyReason, shutdown };
+}
+
+function tlsContextExtras(opts: WebhookServerOptions): { minVersion: SecureVersion } {
+  return { minVersion: opts.tlsMinVersion ?? 'TLSv1.2' };
+}
+
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections, cuts the rest at the deadline. */
+function close(server: http.Server | https.Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
