@@ -112,17 +112,15 @@ export async function startWebhookServer(
         log.error({ err, uid }, 'admission handler failed');
         record('error', started);
         const message = 'wirespeed webhook internal error; see the webhook logs';
-        res
-          .status(typeof uid === 'string' ? 200 : 500)
-          .json(
-            typeof uid === 'string'
-              ? {
-                  apiVersion: 'admission.k8s.io/v1',
-                  kind: 'AdmissionReview',
-                  response: { uid, allowed: false, status: { code: 500, message } },
-                }
-              : { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message },
-          );
+        res.status(typeof uid === 'string' ? 200 : 500).json(
+          typeof uid === 'string'
+            ? {
+                apiVersion: 'admission.k8s.io/v1',
+                kind: 'AdmissionReview',
+                response: { uid, allowed: false, status: { code: 500, message } },
+              }
+            : { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message },
+        );
         return;
       }
       res.status(result.httpStatus).json(result.body);
@@ -143,15 +141,13 @@ export async function startWebhookServer(
     },
   );
   app.use((req, res) => {
-    res
-      .status(404)
-      .json({
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        code: 404,
-        message: `no route ${req.method} ${req.path}; POST /mutate`,
-      });
+    res.status(404).json({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code: 404,
+      message: `no route ${req.method} ${req.path}; POST /mutate`,
+    });
   });
   // Body-parser errors (malformed JSON, body too large) carry their own status; say what was wrong.
   app.use(

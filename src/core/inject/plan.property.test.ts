@@ -88,7 +88,9 @@ const arbPod: fc.Arbitrary<Pod> = fc
       ),
       { maxLength: 2 },
     ),
-    nodeSelector: fc.option(fc.constantFrom({ nic: 'e810' }, { zone: 'z' }), { nil: undefined }),
+    nodeSelector: fc.option(fc.constantFrom<Record<string, string>>({ nic: 'e810' }, { zone: 'z' }), {
+      nil: undefined,
+    }),
     labels: fc.option(fc.constantFrom({ app: 'x' }), { nil: undefined }),
   })
   .map(({ networks, target: wanted, containers, volumes, nodeSelector, labels }) => {
