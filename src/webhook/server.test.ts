@@ -1,0 +1,287 @@
+import { X509Certificate } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
+import { defaultInjectionConfig } from '../core/inject/config.js';
+import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import { type NadSource, StaticNadSource } from './nad-cache.js';
+import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from './server.js';
+
+const fixture = readFileSync(
+  new URL('../../test/fixtures/admission-review-pod.json', import.meta.url),
+  'utf8',
+);
+const nads = parseAllDocuments(
+  readFileSync(new URL('../../test/fixtures/nads.yaml', import.meta.url), 'utf8'),
+).map((d) => d.toJS() as NetworkAttachmentDefinition);
+
+const ca = createCA({ commonName: 'wirespeed test CA' });
+const serving = (cn = 'wirespeed-webhook'): PemPair =>
+  issueCertificate(ca, { commonName: cn, ipAddresses: ['127.0.0.1'], usage: 'server' });
+
+/**
+ * Certificate files laid out as the kubelet projects a Secret: the named files are symlinks through `..data`,
+ * which points at a timestamped directory; an update writes a new directory and swaps `..data` atomically.
+ */
+class SecretDir {
+  readonly dir = mkdtempSync(join(tmpdir(), 'wirespeed-tls-'));
+  private generation = 0;
+  constructor(pair: PemPair) {
+    this.write(pair);
+    symlinkSync('..data/tls.crt', join(this.dir, 'tls.crt'));
+    symlinkSync('..data/tls.key', join(this.dir, 'tls.key'));
+  }
+  write(pair: PemPair): void {
+    const version = `..${Date.now()}_${this.generation++}`;
+    mkdirSync(join(this.dir, version));
+    writeFileSync(join(this.dir, version, 'tls.crt'), pair.certPem);
+    writeFileSync(join(this.dir, version, 'tls.key'), pair.keyPem);
+    symlinkSync(version, join(this.dir, '..data_tmp'));
+    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
+  }
+  get files() {
+    return { certFile: join(this.dir, 'tls.crt'), keyFile: join(this.dir, 'tls.key') };
+  }
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function start(
+  opts: Partial<WebhookServerOptions> & { nadSource?: NadSource; secret?: SecretDir } = {},
+): Promise<{ server: WebhookServer; metrics: WebhookMetrics; secret: SecretDir }> {
+  const secret = opts.secret ?? new SecretDir(serving());
+  const metrics = createWebhookMetrics({ processMetrics: false });
+  const server = await startWebhookServer(
+    {
+      port: 0,
+      bindAddress: '127.0.0.1',
+      healthPort: 0,
+      tls: secret.files,
+      clientCaFiles: [],
+      certPollIntervalMs: 200,
+      ...opts,
+    },
+    {
+      nads: opts.nadSource ?? new StaticNadSource(nads),
+      config: () => defaultInjectionConfig(),
+      log: silentLogger,
+      metrics,
+    },
+  );
+  cleanups.push(() => server.shutdown());
+  cleanups.push(() => rmSync(secret.dir, { recursive: true, force: true }));
+  return { server, metrics, secret };
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  json: () => any;
+  peerFingerprint: string;
+}
+
+function request(
+  port: number,
+  path: string,
+  opts: { method?: string; body?: string; contentType?: string; agent?: https.Agent; cert?: PemPair } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        ca: ca.certPem,
+        agent: opts.agent ?? false,
+        headers: opts.body ? { 'content-type': opts.contentType ?? 'application/json' } : {},
+        ...(opts.cert ? { cert: opts.cert.certPem, key: opts.cert.keyPem } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const peer = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate?.();
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            json: () => JSON.parse(body),
+            peerFingerprint: peer?.fingerprint256 ?? '',
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+describe('webhook server over real TLS', () => {
+  it('mutates a pod, echoing the uid, with a base64 JSON patch', async () => {
+    const { server } = await start();
+    const reply = await request(server.port, '/mutate', { method: 'POST', body: fixture });
+    expect(reply.status).toBe(200);
+    const review = reply.json();
+    expect(review.response.uid).toBe(JSON.parse(fixture).request.uid);
+    expect(review.response.allowed).toBe(true);
+    const ops = JSON.parse(Buffer.from(review.response.patch, 'base64').toString());
+    expect(ops).toContainEqual({
+      op: 'add',
+      path: '/spec/containers/0/resources/limits/intel.com~1sriov_a',
+      value: '2',
+    });
+  });
+
+  it('accepts a JSON content type with parameters and refuses others with 415', async () => {
+    const { server } = await start();
+    const ok = await request(server.port, '/mutate', {
+      method: 'POST',
+      body: fixture,
+      contentType: 'application/json; charset=utf-8',
+    });
+    expect(ok.status).toBe(200);
+    const bad = await request(server.port, '/mutate', {
+      method: 'POST',
+      body: fixture,
+      contentType: 'text/plain',
+    });
+    expect(bad.status).toBe(415);
+    expect(bad.json().message).toContain('application/json');
+  });
+
+  it('answers malformed JSON and unknown paths with a 4xx naming the problem', async () => {
+    const { server } = await start();
+    const broken = await request(server.port, '/mutate', {
+      method: 'POST',
+      body: '{"kind": "AdmissionReview",',
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.json().message).toContain('invalid request body');
+    const missing = await request(server.port, '/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.json().message).toContain('POST /mutate');
+  });
+
+  it('reports readiness only once the NAD cache has synced', async () => {
+    const source = new StaticNadSource(nads) as { synced: boolean } & NadSource;
+    let synced = false;
+    Object.defineProperty(source, 'synced', { get: () => synced });
+    const { server } = await start({ nadSource: source });
+    const before = await request(server.port, '/readyz');
+    expect(before.status).toBe(503);
+    expect(before.body).toContain('not synced');
+    synced = true;
+    expect((await request(server.port, '/readyz')).status).toBe(200);
+    expect((await request(server.port, '/healthz')).status).toBe(200);
+  });
+
+  it('serves health and metrics on the plain-HTTP port, counting requests and denials', async () => {
+    const { server } = await start();
+    await request(server.port, '/mutate', { method: 'POST', body: fixture });
+    const denied = JSON.parse(fixture);
+    denied.request.object.metadata.annotations['k8s.v1.cni.cncf.io/networks'] = 'missing';
+    await request(server.port, '/mutate', { method: 'POST', body: JSON.stringify(denied) });
+    const text = await fetch(`http://127.0.0.1:${server.healthPort}/metrics`).then((r) => r.text());
+    expect(text).toMatch(/wirespeed_webhook_requests_total\{outcome="patched"\} 1/);
+    expect(text).toMatch(/wirespeed_webhook_denials_total\{reason="NetworkNotFound"\} 1/);
+    expect(text).toContain('wirespeed_webhook_request_duration_seconds_bucket');
+    expect((await fetch(`http://127.0.0.1:${server.healthPort}/readyz`)).status).toBe(200);
+  });
+
+  it('swaps its certificate under load with zero failed requests', async () => {
+    const { server, metrics, secret } = await start();
+    const pairs = [serving('second'), serving('third'), serving('fourth')];
+    const fingerprints = new Set<string>();
+    let failures = 0;
+    let done = 0;
+    let stop = false;
+    const worker = async () => {
+      // Fresh connection each time, so every request goes through a TLS handshake with the current context.
+      while (!stop) {
+        try {
+          const reply = await request(server.port, '/mutate', { method: 'POST', body: fixture });
+          if (reply.status !== 200 || reply.json().response.allowed !== true) failures++;
+          fingerprints.add(reply.peerFingerprint);
+        } catch {
+          failures++;
+        }
+        done++;
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    for (const pair of pairs) {
+      await new Promise((r) => setTimeout(r, 300));
+      secret.write(pair);
+      await server.reloader.settled();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    stop = true;
+    await Promise.all(workers);
+    expect(failures).toBe(0);
+    expect(done).toBeGreaterThan(50);
+    const last = new X509Certificate(pairs.at(-1)!.certPem).fingerprint256;
+    expect(fingerprints).toContain(last);
+    expect(fingerprints.size).toBeGreaterThanOrEqual(3);
+    expect(
+      (await metrics.certificateReloads.get()).values.find((v) => v.labels.result === 'loaded')?.value,
+    ).toBe(3);
+  });
+
+  it('keeps the current certificate when the new pair does not match', async () => {
+    const { server, metrics, secret } = await start();
+    const before = (await request(server.port, '/healthz')).peerFingerprint;
+    secret.write({ certPem: serving('mismatch').certPem, keyPem: serving('other').keyPem });
+    await vi.waitFor(async () => {
+      const rejected = (await metrics.certificateReloads.get()).values.find(
+        (v) => v.labels.result === 'rejected',
+      );
+      expect(rejected?.value).toBe(1);
+    });
+    const after = await request(server.port, '/healthz');
+    expect(after.status).toBe(200);
+    expect(after.peerFingerprint).toBe(before);
+  });
+
+  it('requires a client certificate from the configured CA when one is given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirespeed-ca-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+    const { server } = await start({ clientCaFiles: [join(dir, 'ca.crt')] });
+    await expect(request(server.port, '/healthz')).rejects.toThrow();
+    const client = issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'client' });
+    expect((await request(server.port, '/healthz', { cert: client })).status).toBe(200);
+  });
+
+  it('on shutdown turns readiness off, finishes in-flight work, then closes', async () => {
+    const { server } = await start({ shutdownDelayMs: 300 });
+    const agent = new https.Agent({ keepAlive: true, ca: ca.certPem });
+    cleanups.push(() => agent.destroy());
+    expect((await request(server.port, '/readyz', { agent })).status).toBe(200);
+    const stopping = server.shutdown();
+    const during = await request(server.port, '/readyz', { agent });
+    expect(during.status).toBe(503);
+    expect(during.body).toBe('shutting down');
+    const mutateDuring = await request(server.port, '/mutate', { method: 'POST', body: fixture, agent });
+    expect(mutateDuring.status).toBe(200);
+    await stopping;
+    await expect(request(server.port, '/healthz')).rejects.toThrow();
+  });
+});
