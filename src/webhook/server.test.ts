@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import { ProjectedSecretDir } from '../devcluster/projected-secret.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { type NadSource, StaticNadSource } from './nad-cache.js';
@@ -33,40 +34,15 @@ const ca = createCA({ commonName: 'wirespeed test CA' });
 const serving = (cn = 'wirespeed-webhook'): PemPair =>
   issueCertificate(ca, { commonName: cn, ipAddresses: ['127.0.0.1'], usage: 'server' });
 
-/**
- * Certificate files laid out as the kubelet projects a Secret: the named files are symlinks through `..data`,
- * which points at a timestamped directory; an update writes a new directory and swaps `..data` atomically.
- */
-class SecretDir {
-  readonly dir = mkdtempSync(join(tmpdir(), 'wirespeed-tls-'));
-  private generation = 0;
-  constructor(pair: PemPair) {
-    this.write(pair);
-    symlinkSync('..data/tls.crt', join(this.dir, 'tls.crt'));
-    symlinkSync('..data/tls.key', join(this.dir, 'tls.key'));
-  }
-  write(pair: PemPair): void {
-    const version = `..${Date.now()}_${this.generation++}`;
-    mkdirSync(join(this.dir, version));
-    writeFileSync(join(this.dir, version, 'tls.crt'), pair.certPem);
-    writeFileSync(join(this.dir, version, 'tls.key'), pair.keyPem);
-    symlinkSync(version, join(this.dir, '..data_tmp'));
-    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
-  }
-  get files() {
-    return { certFile: join(this.dir, 'tls.crt'), keyFile: join(this.dir, 'tls.key') };
-  }
-}
-
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 async function start(
-  opts: Partial<WebhookServerOptions> & { nadSource?: NadSource; secret?: SecretDir } = {},
-): Promise<{ server: WebhookServer; metrics: WebhookMetrics; secret: SecretDir }> {
-  const secret = opts.secret ?? new SecretDir(serving());
+  opts: Partial<WebhookServerOptions> & { nadSource?: NadSource; secret?: ProjectedSecretDir } = {},
+): Promise<{ server: WebhookServer; metrics: WebhookMetrics; secret: ProjectedSecretDir }> {
+  const secret = opts.secret ?? new ProjectedSecretDir(serving());
   const metrics = createWebhookMetrics({ processMetrics: false });
   const server = await startWebhookServer(
     {
@@ -86,7 +62,7 @@ async function start(
     },
   );
   cleanups.push(() => server.shutdown());
-  cleanups.push(() => rmSync(secret.dir, { recursive: true, force: true }));
+  cleanups.push(() => secret.remove());
   return { server, metrics, secret };
 }
 
