@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
 import { webhookCommand } from './webhook/command.js';
 import { injectCommand } from './webhook/inject-command.js';
 
 /** Every `wirespeed` sub-command, in the order `wirespeed --help` lists them. */
 export function commands(): Command[] {
-  return [webhookCommand(), injectCommand(), devClusterCommand()];
+  return [webhookCommand(), injectCommand(), devClusterCommand(), demoCommand()];
 }
