@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createCA, issueCertificate } from '../../certs/pki.js';
+import { defaultInjectionConfig } from '../../src/core/inject/config.js';
+import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
+import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
+import { freePorts } from '../../src/devcluster/ports.js';
+import { waitFor } from '../../src/devcluster/wait.js';
+import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../../src/kube/nad.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { ControlSwitches } from '../../src/webhook/control-switches.js';
+import { createWebhookMetrics } from '../../src/webhook/metrics.js';
+import { InformerNadSource } from '../../src/webhook/nad-cache.js';
+
+const NS = 'cnf-shell';
+let cp: ControlPlane;
+let custom: CustomObjectsApi;
+let core: CoreV1Api;
+
+const createNad = (name: string, resource: string) =>
+  custom.createNamespacedCustomObject({
+    group: NAD_GROUP,
+    version: NAD_VERSION,
+    plural: NAD_PLURAL,
+    namespace: NS,
+    body: {
+      apiVersion: `${NAD_GROUP}/${NAD_VERSION}`,
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name, annotations: { 'k8s.v1.cni.cncf.io/resourceName': resource } },
+    },
+  });
+
+const count = async (metrics: ReturnType<typeof createWebhookMetrics>, result: string) =>
+  (await metrics.nadLookups.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+
+beforeAll(async () => {
+  cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
+  await ensureNadCrd(cp);
+  custom = cp.kc.makeApiClient(CustomObjectsApi);
+  core = cp.kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: NS } } });
+});
+
+afterAll(async () => {
+  await cp?.stop();
+});
+
+describe('NAD cache against a real API server', () => {
+  it('serves from the watch cache, falls back to GET before sync, and remembers absent NADs briefly', async () => {
+    await createNad('early', 'intel.com/early');
+    const metrics = createWebhookMetrics({ processMetrics: false });
+    let now = 1_000_000;
+    const source = new InformerNadSource(cp.kc, silentLogger, metrics, {
+      negativeTtlMs: 5000,
+      now: () => now,
+    });
+    // Not started: every lookup is a GET.
+    expect(source.synced).toBe(false);
+    expect((await source.get(NS, 'early'))?.metadata.name).toBe('early');
+    expect(await count(metrics, 'miss')).toBe(1);
+    expect(await source.get(NS, 'absent')).toBeUndefined();
+    expect(await source.get(NS, 'absent')).toBeUndefined();
+    expect(await count(metrics, 'absent')).toBe(1);
+    expect(await count(metrics, 'negative')).toBe(1);
+    now += 6000;
+    expect(await source.get(NS, 'absent')).toBeUndefined();
+    expect(await count(metrics, 'absent')).toBe(2);
+
+    await source.start();
+    try {
+      expect(source.synced).toBe(true);
+      expect(source.get(NS, 'early')).toMatchObject({ metadata: { name: 'early' } });
+      expect(await count(metrics, 'hit')).toBe(1);
+      // A NAD created after a negative answer is seen at once through the watch, not after the TTL.
+      await createNad('absent', 'intel.com/late');
+      const late = await waitFor('the watch to deliver the new NAD', async () => {
+        const found = source.get(NS, 'absent');
+        return found instanceof Promise ? undefined : found;
+      });
+      expect(late.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']).toBe('intel.com/late');
+    } finally {
+      await source.stop();
+    }
+  });
+});
+
+describe('control switches ConfigMap', () => {
+  it('applies config.json when created or changed, and restores the flags when deleted', async () => {
+    const base = defaultInjectionConfig();
+    const switches = new ControlSwitches(
+      cp.kc,
+      base,
+      { namespace: NS, name: 'nri-control-switches' },
+      silentLogger,
+      createWebhookMetrics({ processMetrics: false }),
+    );
+    switches.start();
+    try {
+      await core.createNamespacedConfigMap({
+        namespace: NS,
+        body: {
+          metadata: { name: 'nri-control-switches' },
+          data: { 'config.json': '{"features":{"enableHonorExistingResources":true}}' },
+        },
+      });
+      await waitFor('honor mode on', async () => (switches.config.honorResources ? true : undefined));
+      expect(switches.config.injectHugepageDownApi).toBe(false);
+      await core.replaceNamespacedConfigMap({
+        name: 'nri-control-switches',
+        namespace: NS,
+        body: {
+          metadata: { name: 'nri-control-switches' },
+          data: { 'config.json': '{"features":{"enableHugePageDownApi":true}}' },
+        },
+      });
+      await waitFor('hugepages downward API on', async () =>
+        switches.config.injectHugepageDownApi ? true : undefined,
+      );
+      expect(switches.config.honorResources).toBe(false);
+      await core.deleteNamespacedConfigMap({ name: 'nri-control-switches', namespace: NS });
+      await waitFor('flags restored', async () => (switches.config === base ? true : undefined));
+    } finally {
+      await switches.stop();
+    }
+  });
+});
+
+describe('wirespeed webhook as a process', () => {
+  let child: ChildProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'wirespeed-proc-'));
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('becomes ready once synced, serves /mutate, and exits 0 on SIGTERM after draining', async () => {
+    const ca = createCA();
+    const pair = issueCertificate(ca, {
+      commonName: 'wirespeed-webhook',
+      ipAddresses: ['127.0.0.1'],
+      usage: 'server',
+    });
+    writeFileSync(join(dir, 'tls.crt'), pair.certPem);
+    writeFileSync(join(dir, 'tls.key'), pair.keyPem);
+    const [port, health] = await freePorts(2);
+    const logs: string[] = [];
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'webhook',
+        `-port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--health-check-port=${health}`,
+        `--tls-cert-file=${join(dir, 'tls.crt')}`,
+        `--tls-private-key-file=${join(dir, 'tls.key')}`,
+        '-insecure',
+        `--kubeconfig=${cp.kubeconfigPath}`,
+        `--namespace=${NS}`,
+        '--shutdown-delay=200ms',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_PROXY: '127.0.0.1' } },
+    );
+    child.stderr!.on('data', (d) => logs.push(String(d)));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    await waitFor(
+      'the webhook process to be ready',
+      async () => ((await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200 ? true : undefined),
+      { timeoutMs: 30_000, detail: () => logs.join('').slice(-2000) },
+    );
+    const review = await postReview(port, ca.certPem);
+    expect(review.response.allowed).toBe(false);
+    expect(review.response.status.message).toContain('network-attachment-definition cnf/sriov-a not found');
+    const metrics = await (await fetch(`http://127.0.0.1:${health}/metrics`)).text();
+    expect(metrics).toContain('wirespeed_webhook_nad_cache_synced 1');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = logs
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'webhook listening',
+        'network-attachment-definition cache synced',
+        'webhook stopped',
+      ]),
+    );
+    child = undefined;
+  });
+});
+
+function postReview(
+  port: number,
+  caPem: string,
+): Promise<{ response: { allowed: boolean; status: { message: string } } }> {
+  const body = readFileSync(new URL('../fixtures/admission-review-pod.json', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mutate',
+        method: 'POST',
+        ca: caPem,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
