@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { certsCommand } from '../certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
 import { webhookCommand } from './webhook/command.js';
@@ -6,5 +7,5 @@ import { injectCommand } from './webhook/inject-command.js';
 
 /** Every `wirespeed` sub-command, in the order `wirespeed --help` lists them. */
 export function commands(): Command[] {
-  return [webhookCommand(), injectCommand(), devClusterCommand(), demoCommand()];
+  return [webhookCommand(), injectCommand(), certsCommand(), devClusterCommand(), demoCommand()];
 }
