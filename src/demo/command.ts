@@ -1,11 +1,11 @@
-import { ApiException, CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { type ControlPlane, startControlPlane } from '../devcluster/controlplane.js';
 import { type LocalWebhook, startLocalWebhook } from '../devcluster/local-webhook.js';
 import { createFakeNode } from '../devcluster/nodes.js';
 import { waitFor } from '../devcluster/wait.js';
-import { NAD_API_VERSION, NAD_GROUP, NAD_KIND, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
+import { createNad, nadObject } from '../kube/nad.js';
 
 const NS = 'demo';
 
@@ -56,7 +56,6 @@ export async function runDemo(opts: { keep: boolean }, say: (line: string) => vo
     say(`    webhook on https://127.0.0.1:${webhook.server.port}/mutate`);
 
     const core = cp.kc.makeApiClient(CoreV1Api);
-    const custom = cp.kc.makeApiClient(CustomObjectsApi);
     await core.createNamespace({ body: { metadata: { name: NS } } });
     say('==> two nodes: node-sriov has 4 VFs of intel.com/sriov_a and 1Gi hugepages; node-plain has neither');
     await createFakeNode(
@@ -67,28 +66,14 @@ export async function runDemo(opts: { keep: boolean }, say: (line: string) => vo
     );
     await createFakeNode(cp.kc, 'node-plain', {});
 
-    const nad = {
-      apiVersion: NAD_API_VERSION,
-      kind: NAD_KIND,
-      metadata: {
-        name: 'sriov-a',
-        annotations: {
-          'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_a',
-          'wirespeed.io/hugepages': '1Gi=1Gi',
-          'k8s.v1.cni.cncf.io/nodeSelector': 'feature.node.kubernetes.io/network-sriov.capable=true',
-        },
-      },
-      spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'sriov', name: 'sriov-a' }) },
-    };
+    const nad = nadObject('sriov-a', {
+      'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_a',
+      'wirespeed.io/hugepages': '1Gi=1Gi',
+      'k8s.v1.cni.cncf.io/nodeSelector': 'feature.node.kubernetes.io/network-sriov.capable=true',
+    });
     say('==> the platform team publishes a NetworkAttachmentDefinition:');
     say(indent(stringify(nad)));
-    await custom.createNamespacedCustomObject({
-      group: NAD_GROUP,
-      version: NAD_VERSION,
-      plural: NAD_PLURAL,
-      namespace: NS,
-      body: nad,
-    });
+    await createNad(cp.kc, NS, nad);
 
     const pod: V1Pod = {
       metadata: { name: 'dpdk-app', annotations: { 'k8s.v1.cni.cncf.io/networks': 'sriov-a, sriov-a@net2' } },

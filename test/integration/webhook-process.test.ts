@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig } from '../../src/core/inject/config.js';
@@ -11,7 +11,7 @@ import { type ControlPlane, startControlPlane } from '../../src/devcluster/contr
 import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
 import { freePorts } from '../../src/devcluster/ports.js';
 import { waitFor } from '../../src/devcluster/wait.js';
-import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../../src/kube/nad.js';
+import { createNad, nadObject } from '../../src/kube/nad.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { ControlSwitches } from '../../src/webhook/control-switches.js';
 import { createWebhookMetrics } from '../../src/webhook/metrics.js';
@@ -19,21 +19,10 @@ import { InformerNadSource } from '../../src/webhook/nad-cache.js';
 
 const NS = 'cnf-shell';
 let cp: ControlPlane;
-let custom: CustomObjectsApi;
 let core: CoreV1Api;
 
-const createNad = (name: string, resource: string) =>
-  custom.createNamespacedCustomObject({
-    group: NAD_GROUP,
-    version: NAD_VERSION,
-    plural: NAD_PLURAL,
-    namespace: NS,
-    body: {
-      apiVersion: `${NAD_GROUP}/${NAD_VERSION}`,
-      kind: 'NetworkAttachmentDefinition',
-      metadata: { name, annotations: { 'k8s.v1.cni.cncf.io/resourceName': resource } },
-    },
-  });
+const createPoolNad = (name: string, resource: string) =>
+  createNad(cp.kc, NS, nadObject(name, { 'k8s.v1.cni.cncf.io/resourceName': resource }));
 
 const count = async (metrics: ReturnType<typeof createWebhookMetrics>, result: string) =>
   (await metrics.nadLookups.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
@@ -41,7 +30,6 @@ const count = async (metrics: ReturnType<typeof createWebhookMetrics>, result: s
 beforeAll(async () => {
   cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
   await ensureNadCrd(cp);
-  custom = cp.kc.makeApiClient(CustomObjectsApi);
   core = cp.kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
 });
@@ -52,7 +40,7 @@ afterAll(async () => {
 
 describe('NAD cache against a real API server', () => {
   it('serves from the watch cache, falls back to GET before sync, and remembers absent NADs briefly', async () => {
-    await createNad('early', 'intel.com/early');
+    await createPoolNad('early', 'intel.com/early');
     const metrics = createWebhookMetrics({ processMetrics: false });
     let now = 1_000_000;
     const source = new InformerNadSource(cp.kc, silentLogger, metrics, {
@@ -77,7 +65,7 @@ describe('NAD cache against a real API server', () => {
       expect(source.get(NS, 'early')).toMatchObject({ metadata: { name: 'early' } });
       expect(await count(metrics, 'hit')).toBe(1);
       // A NAD created after a negative answer is seen at once through the watch, not after the TTL.
-      await createNad('absent', 'intel.com/late');
+      await createPoolNad('absent', 'intel.com/late');
       const late = await waitFor('the watch to deliver the new NAD', async () => {
         const found = source.get(NS, 'absent');
         return found instanceof Promise ? undefined : found;
@@ -175,7 +163,7 @@ describe('wirespeed webhook as a process', () => {
       async () => ((await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200 ? true : undefined),
       { timeoutMs: 30_000, detail: () => logs.join('').slice(-2000) },
     );
-    const review = await postReview(port, ca.certPem);
+    const review = await postReview(port!, ca.certPem);
     expect(review.response.allowed).toBe(false);
     expect(review.response.status.message).toContain('network-attachment-definition cnf/sriov-a not found');
     const metrics = await (await fetch(`http://127.0.0.1:${health}/metrics`)).text();

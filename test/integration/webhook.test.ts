@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import {
   ApiException,
   CoreV1Api,
-  CustomObjectsApi,
   type V1MutatingWebhookConfiguration,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -13,7 +12,7 @@ import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inj
 import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
 import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
 import { registerMutatingWebhook } from '../../src/devcluster/webhooks.js';
-import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../../src/kube/nad.js';
+import { createNad, nadObject } from '../../src/kube/nad.js';
 
 const NS = 'cnf-webhook';
 let cp: ControlPlane;
@@ -58,20 +57,8 @@ beforeAll(async () => {
   core = cp.kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await core.createNamespace({ body: { metadata: { name: 'wirespeed-system' } } });
-  const custom = cp.kc.makeApiClient(CustomObjectsApi);
   const nad = (name: string, annotations: Record<string, string>) =>
-    custom.createNamespacedCustomObject({
-      group: NAD_GROUP,
-      version: NAD_VERSION,
-      plural: NAD_PLURAL,
-      namespace: NS,
-      body: {
-        apiVersion: `${NAD_GROUP}/${NAD_VERSION}`,
-        kind: 'NetworkAttachmentDefinition',
-        metadata: { name, annotations },
-        spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'sriov', name }) },
-      },
-    });
+    createNad(cp.kc, NS, nadObject(name, annotations));
   await nad('sriov-a', {
     'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_a',
     'wirespeed.io/hugepages': '1Gi=1Gi',
