@@ -1,0 +1,181 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  CoreV1Api,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  type V1ObjectMeta,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { type ControlPlane, startControlPlane, waitFor } from '../../src/devcluster/index.js';
+
+const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
+/** Applied with a server-side dry run: with no controller manager and no kubelet they could never run. */
+const DRY_RUN_KINDS = new Set([
+  'Deployment',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'PodDisruptionBudget',
+  'Pod',
+]);
+/** Definitions first so that what uses them can be created; the webhook last so it intercepts nothing. */
+const KIND_ORDER = ['CustomResourceDefinition', 'Namespace'];
+const LAST_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
+type ManifestObject = KubernetesObject & { metadata: V1ObjectMeta & { name: string } } & Record<
+    string,
+    unknown
+  >;
+
+interface Manifest {
+  file: string;
+  object: ManifestObject;
+}
+
+function loadManifests(dir: string): Manifest[] {
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
+      .map((doc) => doc.toJS() as ManifestObject | null)
+      .filter((object): object is ManifestObject => object !== null)
+      .map((object) => {
+        if (!object.kind || !object.metadata?.name) throw new Error(`${file}: a document lacks kind or name`);
+        return { file, object };
+      }),
+  );
+}
+
+function rank(kind: string | undefined): number {
+  const early = KIND_ORDER.indexOf(kind ?? '');
+  if (early >= 0) return early;
+  return LAST_KINDS.includes(kind ?? '') ? KIND_ORDER.length + 1 : KIND_ORDER.length;
+}
+
+const manifests = loadManifests(MANIFESTS).sort((a, b) => rank(a.object.kind) - rank(b.object.kind));
+const examples = loadManifests(join(MANIFESTS, 'examples'));
+const label = ({ file, object: { kind, metadata } }: Manifest): string =>
+  `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name} (${file})`;
+const webhookConfiguration = (): ManifestObject => {
+  const found = manifests.find((m) => m.object.kind === 'MutatingWebhookConfiguration');
+  if (!found) throw new Error('manifests/ holds no MutatingWebhookConfiguration');
+  return found.object;
+};
+
+const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
+
+describe('manifests/ against a real kube-apiserver', () => {
+  let cp: ControlPlane;
+  let objects: KubernetesObjectApi;
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
+    objects = KubernetesObjectApi.makeApiClient(cp.kc);
+  });
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('finds the install manifests', () => {
+    expect(manifests.map((m) => m.object.kind)).toEqual(
+      expect.arrayContaining(['Namespace', 'CustomResourceDefinition', 'MutatingWebhookConfiguration']),
+    );
+  });
+
+  it.each(manifests.map((m) => [label(m), m] as const))('creates %s', async (_name, manifest) => {
+    const { object } = manifest;
+    const dryRun = DRY_RUN_KINDS.has(object.kind ?? '') ? 'All' : undefined;
+    const created = await objects.create(object, undefined, dryRun);
+    expect(created.kind).toBe(object.kind);
+    expect(created.metadata?.name).toBe(object.metadata?.name);
+    // The server assigned identity and defaults, so the object went through validation and admission.
+    expect(created.metadata?.uid).toBeTruthy();
+    if (dryRun) {
+      await expect(objects.read(object)).rejects.toSatisfy(isNotFound);
+    } else {
+      const stored = await objects.read(object);
+      expect(stored.metadata?.labels ?? {}).toMatchObject(object.metadata?.labels ?? {});
+    }
+    if (object.kind === 'CustomResourceDefinition') {
+      const crds = cp.kc.makeApiClient(ApiextensionsV1Api);
+      const name = object.metadata.name;
+      await waitFor(`CRD ${name} to be established`, async () => {
+        const crd = await crds.readCustomResourceDefinition({ name });
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+          ? true
+          : undefined;
+      });
+    }
+  });
+
+  it('accepts the example NetworkAttachmentDefinitions', async () => {
+    const nads = examples.filter((m) => m.object.kind === 'NetworkAttachmentDefinition');
+    expect(nads.length).toBeGreaterThan(0);
+    for (const { object } of nads) {
+      const created = await objects.create(object);
+      expect(created.metadata?.uid).toBeTruthy();
+    }
+  });
+
+  describe('the registered MutatingWebhookConfiguration, with no webhook serving', () => {
+    const core = (): CoreV1Api => cp.kc.makeApiClient(CoreV1Api);
+    const webhookName = (): string => {
+      const webhooks = webhookConfiguration().webhooks as { name: string }[] | undefined;
+      return webhooks?.[0]?.name ?? '';
+    };
+    const examplePod = (): V1Pod => {
+      const pod = examples.find((m) => m.object.kind === 'Pod');
+      expect(pod).toBeDefined();
+      return pod?.object as V1Pod;
+    };
+
+    it('refuses a pod that asks for a secondary network (failurePolicy: Fail)', async () => {
+      const pod = examplePod();
+      const err = await core()
+        .createNamespacedPod({ namespace: pod.metadata?.namespace ?? 'default', body: pod, dryRun: 'All' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(ApiException);
+      expect(String((err as ApiException<string>).body)).toContain(webhookName());
+    });
+
+    it('lets a pod without a network annotation through (matchConditions)', async () => {
+      const pod = examplePod();
+      const plain: V1Pod = {
+        ...pod,
+        metadata: { name: 'no-network', namespace: pod.metadata?.namespace ?? 'default' },
+      };
+      const created = await core().createNamespacedPod({
+        namespace: plain.metadata?.namespace ?? 'default',
+        body: plain,
+        dryRun: 'All',
+      });
+      expect(created.metadata?.uid).toBeTruthy();
+    });
+
+    it('can be deleted, after which the example pod passes a dry run', async () => {
+      const mwc = webhookConfiguration();
+      await objects.delete(mwc);
+      await expect(objects.read(mwc)).rejects.toSatisfy(isNotFound);
+      const pod = examplePod();
+      // The apiserver drops the webhook from its admission chain once its watch sees the delete.
+      const created = await waitFor('the example pod to be admitted', () =>
+        core().createNamespacedPod({
+          namespace: pod.metadata?.namespace ?? 'default',
+          body: pod,
+          dryRun: 'All',
+        }),
+      );
+      expect(created.metadata?.annotations).toEqual(pod.metadata?.annotations);
+    });
+  });
+});
