@@ -5,7 +5,7 @@ import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { PemPair } from '../../certs/pki.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { apiserverArgs, apiserverReady } from './apiserver.js';
-import { resolveK8sBinaries } from './binaries.js';
+import { K8S_BINARIES, resolveK8sBinaries } from './binaries.js';
 import { writeControlPlaneCredentials } from './credentials.js';
 import { etcdArgs, etcdHealthy, etcdUrl } from './etcd.js';
 import { renderKubeconfig } from './kubeconfig.js';
@@ -77,6 +77,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const startedAt = Date.now();
   const binDir = opts.binDir ?? (await resolveK8sBinaries());
+  const missing = K8S_BINARIES.filter((b) => !existsSync(join(binDir, b)));
+  if (missing.length > 0) throw new Error(`${binDir} lacks ${missing.join(', ')} (see scripts/k8s-binaries)`);
   const dir = opts.dir ? prepareStateDir(opts.dir) : mkdtempSync(join(tmpdir(), 'wirespeed-cluster-'));
   const keepOnExit = process.env[KEEP_DIR_ENV] === '1';
   // Removed if this process dies before stop(); a detached plane is let go of once it is ready.

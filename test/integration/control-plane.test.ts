@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { dirname, join } from 'node:path';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ControlPlane, createFakeNode, startControlPlane, waitFor } from '../../src/devcluster/index.js';
 
@@ -22,12 +23,17 @@ function podRequesting(name: string, count: number): V1Pod {
   };
 }
 
+/** A zombie (exited, not yet reaped by whoever inherited it) counts as gone. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return !existsSync('/proc/self');
   }
 }
 
@@ -147,5 +153,67 @@ describe('control plane lifecycle', () => {
         /timed out after 1500 ms waiting for etcd health[\s\S]*waiting for a disk that never comes/,
       );
     });
+  });
+});
+
+describe('wirespeed dev-cluster', () => {
+  const cli = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
+  let dir: string;
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', cli, 'dev-cluster', ...args, '--dir', dir],
+        { env: { ...process.env, WIRESPEED_K8S_BIN: inject('k8sBinDir') } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(() => {
+    dir = join(mkdtempSync(join(tmpdir(), 'wirespeed-cli-')), 'dev-cluster');
+  });
+  afterAll(async () => {
+    await run('down');
+    rmSync(dirname(dir), { recursive: true, force: true });
+  });
+
+  it('starts a control plane that outlives the command, and says so when asked twice', async () => {
+    const up = await run('up');
+    expect(up.code).toBe(0);
+    expect(up.stderr).toContain('control plane is ready');
+    const kubeconfigPath = join(dir, 'admin.kubeconfig');
+    expect(up.stdout).toContain(`export KUBECONFIG=${kubeconfigPath}`);
+
+    // The command has exited; the cluster still answers.
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const namespaces = await kc.makeApiClient(CoreV1Api).listNamespace();
+    expect(namespaces.items.map((n) => n.metadata?.name)).toContain('default');
+
+    const again = await run('up');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already up');
+    expect((await run('env')).stdout).toBe(`export KUBECONFIG=${kubeconfigPath}\n`);
+  });
+
+  it('reports every component in status', async () => {
+    const status = await run('status');
+    expect(status.code).toBe(0);
+    for (const name of ['etcd', 'kube-apiserver', 'kube-scheduler']) {
+      expect(status.stdout).toMatch(new RegExp(`${name} +running \\(pid \\d+\\)`));
+    }
+    expect(status.stdout).toMatch(/api server +https:\/\/127\.0\.0\.1:\d+: ready/);
+  });
+
+  it('stops every process and removes the state on down', async () => {
+    const pids = [...(await run('status')).stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(3);
+    const down = await run('down');
+    expect(down.code).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    const status = await run('status');
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('no dev cluster');
   });
 });
