@@ -2,7 +2,7 @@ import { CoreV1Api, type KubeConfig, ListWatch, type V1ConfigMap, Watch } from '
 import { applyControlSwitches, type InjectionConfig } from '../core/inject/config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
-import { describe } from './nad-cache.js';
+import { describeError } from './nad-cache.js';
 
 /**
  * Watches the `nri-control-switches` ConfigMap and keeps the effective injection configuration: the
@@ -43,7 +43,7 @@ export class ControlSwitches {
     this.informer.on('error', (err) => {
       if (this.stopped) return;
       this.log.warn(
-        { ...this.where, err: describe(err) },
+        { ...this.where, err: describeError(err) },
         'cannot watch control switches ConfigMap; retrying in 10s',
       );
       clearTimeout(this.timer);
@@ -59,7 +59,7 @@ export class ControlSwitches {
     if (this.stopped) return;
     this.informer
       .start()
-      .catch((err) => this.log.warn({ err: describe(err) }, 'control switches watch failed'));
+      .catch((err) => this.log.warn({ err: describeError(err) }, 'control switches watch failed'));
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,8 @@ export interface NadSource {
   ): NetworkAttachmentDefinition | undefined | Promise<NetworkAttachmentDefinition | undefined>;
   /** True once every NAD has been listed; `/readyz` waits for it. */
   readonly synced: boolean;
+  /** Why the cache has not synced, when listing failed: what `/readyz` reports. */
+  readonly lastError?: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export class InformerNadSource implements NadSource {
     // ListWatch reports a failed list through its error callback and resolves anyway.
     if (!this.lastListOk) return;
     this._synced = true;
+    this.lastError = undefined;
     this.metrics.nadCacheSynced.set(1);
     this.log.info({ count: this.informer.list().length }, 'network-attachment-definition cache synced');
   }
@@ -98,11 +101,17 @@ export class InformerNadSource implements NadSource {
     this.start().catch((err) => this.onError(err));
   }
 
+  lastError: string | undefined;
+
   private onError(err: unknown): void {
     if (this.stopped) return;
+    this.lastError =
+      err instanceof ApiException && err.code === 404
+        ? 'the NetworkAttachmentDefinition CRD is not installed: install Multus or apply manifests/01-crd-network-attachment-definition.yaml'
+        : describeError(err);
     const delay = this.opts.restartDelayMs ?? 2000;
     this.log.warn(
-      { err: describe(err), retryInMs: delay },
+      { err: describeError(err), retryInMs: delay },
       'network-attachment-definition watch failed; restarting',
     );
     clearTimeout(this.restartTimer);
@@ -158,12 +167,12 @@ export class InformerNadSource implements NadSource {
         return undefined;
       }
       this.metrics.nadLookups.inc({ result: 'error' });
-      throw new NadLookupError(`could not read network-attachment-definition ${key}: ${describe(err)}`);
+      throw new NadLookupError(`could not read network-attachment-definition ${key}: ${describeError(err)}`);
     }
   }
 }
 
-export function describe(err: unknown): string {
+export function describeError(err: unknown): string {
   if (err instanceof ApiException) {
     try {
       const status = JSON.parse(String(err.body)) as { message?: string };

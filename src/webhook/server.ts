@@ -66,7 +66,10 @@ export async function startWebhookServer(
   const notReadyReason = (): string | undefined => {
     if (shuttingDown) return 'shutting down';
     if (!reloader.current) return 'serving certificate not loaded';
-    if (!deps.nads.synced) return 'network-attachment-definition cache not synced yet';
+    if (!deps.nads.synced) {
+      const why = deps.nads.lastError;
+      return `network-attachment-definition cache not synced yet${why ? `: ${why}` : ''}`;
+    }
     return undefined;
   };
 
