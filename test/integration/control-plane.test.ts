@@ -196,8 +196,11 @@ describe('wirespeed dev-cluster', () => {
     expect((await run('env')).stdout).toBe(`export KUBECONFIG=${kubeconfigPath}\n`);
   });
 
+  let pids: number[] = [];
+
   it('reports every component in status', async () => {
     const status = await run('status');
+    pids = [...status.stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(status.code).toBe(0);
     for (const name of ['etcd', 'kube-apiserver', 'kube-scheduler']) {
       expect(status.stdout).toMatch(new RegExp(`${name} +running \\(pid \\d+\\)`));
@@ -206,7 +209,6 @@ describe('wirespeed dev-cluster', () => {
   });
 
   it('stops every process and removes the state on down', async () => {
-    const pids = [...(await run('status')).stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids).toHaveLength(3);
     const down = await run('down');
     expect(down.code).toBe(0);
