@@ -6,7 +6,7 @@ import {
   deny,
 } from '../core/admission.js';
 import type { InjectionConfig } from '../core/inject/config.js';
-import { nadKey, networkReferences, planInjection } from '../core/inject/plan.js';
+import { nadKey, planPrepared, prepareInjection } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { type Problem, problem } from '../core/problem.js';
 import { NadLookupError, type NadSource } from './nad-cache.js';
@@ -63,12 +63,12 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
 
   const config = deps.config();
   const ctx = request.namespace ? { namespace: request.namespace } : {};
-  const refs = networkReferences(request.object, config, ctx);
-  if (!refs.ok) return denied(refs.problem);
+  const prepared = prepareInjection(request.object, config, ctx);
+  if (!prepared.ok) return denied(prepared.problem);
 
   const nads = new Map<string, NetworkAttachmentDefinition>();
   const pending: Array<Promise<void>> = [];
-  for (const ref of refs.value) {
+  for (const ref of prepared.value.references) {
     const found = deps.nads.get(ref.namespace, ref.name);
     if (found instanceof Promise) {
       pending.push(
@@ -90,7 +90,7 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
     }
   }
 
-  const decision = planInjection(request.object, nads, config, ctx);
+  const decision = planPrepared(prepared.value, nads);
   if ('deny' in decision) return denied(decision.deny);
   return {
     httpStatus: 200,

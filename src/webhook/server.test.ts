@@ -156,6 +156,14 @@ describe('webhook server over real TLS', () => {
     expect(missing.json().message).toContain('POST /mutate');
   });
 
+  it('refuses a body over the limit with 413 and keeps serving', async () => {
+    const { server } = await start({ bodyLimitBytes: 4096 });
+    const big = await request(server.port, '/mutate', { method: 'POST', body: fixture });
+    expect(big.status).toBe(413);
+    expect(big.json().message).toContain('exceeds 4096 bytes');
+    expect((await request(server.port, '/healthz')).status).toBe(200);
+  });
+
   it('reports readiness only once the NAD cache has synced', async () => {
     const source = new StaticNadSource(nads) as { synced: boolean } & NadSource;
     let synced = false;

@@ -3,11 +3,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import type { InjectionConfig } from '../core/inject/config.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
-import { handleAdmission } from './mutate.js';
+import { isMutateRequest, mutateRoute } from './mutate-route.js';
 import type { NadSource } from './nad-cache.js';
 import { CertificateReloader, type ServingFiles } from './tls.js';
 
@@ -20,7 +20,7 @@ export interface WebhookServerOptions {
   /** CA files that client certificates must chain to; empty means no client-certificate check. */
   clientCaFiles: string[];
   tlsMinVersion?: SecureVersion;
-  bodyLimit?: string;
+  bodyLimitBytes?: number;
   certPollIntervalMs?: number;
   /** After SIGTERM: how long to keep serving while readiness is off, so endpoints drop this replica first. */
   shutdownDelayMs?: number;
@@ -44,8 +44,6 @@ export interface WebhookServer {
   /** Readiness off, drain, close. Idempotent. */
   shutdown(): Promise<void>;
 }
-
-const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
 export async function startWebhookServer(
   opts: WebhookServerOptions,
@@ -88,88 +86,20 @@ export async function startWebhookServer(
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  const mutate = mutateRoute(deps, { bodyLimitBytes: opts.bodyLimitBytes ?? 3 * 1024 * 1024 });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(probes);
-  app.post(
-    '/mutate',
-    express.json({
-      limit: opts.bodyLimit ?? '3mb',
-      type: (req) => JSON_TYPE.test(req.headers['content-type'] ?? ''),
-    }),
-    async (req: Request, res: Response) => {
-      const started = process.hrtime.bigint();
-      if (req.body === undefined) {
-        const message = `Content-Type must be application/json, not ${JSON.stringify(req.headers['content-type'] ?? '')}`;
-        res.status(415).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 415, message });
-        record('invalid', started);
-        return;
-      }
-      let result: Awaited<ReturnType<typeof handleAdmission>>;
-      try {
-        result = await handleAdmission(req.body, deps);
-      } catch (err) {
-        // A bug, not a decision: answer with a deny carrying the uid if there is one, never a bare 500.
-        const uid = (req.body as { request?: { uid?: unknown } })?.request?.uid;
-        log.error({ err, uid }, 'admission handler failed');
-        record('error', started);
-        const message = 'wirespeed webhook internal error; see the webhook logs';
-        res.status(typeof uid === 'string' ? 200 : 500).json(
-          typeof uid === 'string'
-            ? {
-                apiVersion: 'admission.k8s.io/v1',
-                kind: 'AdmissionReview',
-                response: { uid, allowed: false, status: { code: 500, message } },
-              }
-            : { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message },
-        );
-        return;
-      }
-      res.status(result.httpStatus).json(result.body);
-      record(result.outcome, started);
-      if (result.problem && result.outcome === 'denied') metrics.denials.inc({ reason: result.problem.code });
-      const pod = result.request?.object.metadata;
-      log.info(
-        {
-          uid: result.request?.uid,
-          namespace: result.request?.namespace ?? pod?.namespace,
-          pod: pod?.name ?? pod?.generateName,
-          decision: result.outcome,
-          ...(result.ops !== undefined ? { ops: result.ops } : {}),
-          ...(result.problem ? { reason: result.problem.code, message: result.problem.message } : {}),
-        },
-        'admission',
-      );
-    },
-  );
   app.use((req, res) => {
     res.status(404).json({
       kind: 'Status',
       apiVersion: 'v1',
       status: 'Failure',
       code: 404,
-      message: `no route ${req.method} ${req.path}; POST /mutate`,
+      message: `no route ${req.method} ${req.path}; admission reviews go to POST /mutate`,
     });
   });
-  // Body-parser errors (malformed JSON, body too large) carry their own status; say what was wrong.
-  app.use(
-    (err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-      const message =
-        err.type === 'entity.too.large'
-          ? `request body exceeds ${opts.bodyLimit ?? '3mb'}`
-          : `invalid request body: ${err.message}`;
-      metrics.requests.inc({ outcome: 'invalid' });
-      res.status(status).json({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message });
-    },
-  );
-
-  function record(outcome: string, started: bigint): void {
-    metrics.requests.inc({ outcome });
-    metrics.duration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-  }
-
   const clientCa = opts.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
   httpsServer = https.createServer(
     {
@@ -178,7 +108,7 @@ export async function startWebhookServer(
       ...tlsContextExtras(opts),
       ...(clientCa.length > 0 ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}),
     },
-    app,
+    (req, res) => (isMutateRequest(req) ? mutate(req, res) : app(req, res)),
   );
   // Above the API server's idle timeout (90 s) so it, not we, closes idle connections.
   httpsServer.keepAliveTimeout = 95_000;

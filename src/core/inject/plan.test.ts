@@ -164,6 +164,16 @@ describe('planInjection: resources', () => {
     }
   });
 
+  it('rereads a NAD whose annotations changed in place', () => {
+    const n = nad('changing', { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/one' });
+    const p = pod({ [NETS]: 'changing' });
+    const first = apply(p, planInjection(p, index(n), defaultInjectionConfig()));
+    expect(first.spec!.containers[0]!.resources!.requests).toEqual({ 'intel.com/one': '1' });
+    n.metadata.annotations!['k8s.v1.cni.cncf.io/resourceName'] = 'intel.com/two';
+    const second = apply(p, planInjection(p, index(n), defaultInjectionConfig()));
+    expect(second.spec!.containers[0]!.resources!.requests).toEqual({ 'intel.com/two': '1' });
+  });
+
   it('trims whitespace around a resource name', () => {
     const n = nad('ws', { 'k8s.v1.cni.cncf.io/resourceName': ' intel.com/sriov_a ' });
     const out = mutate(pod({ [NETS]: 'ws' }), index(n));

@@ -103,12 +103,21 @@ function selectionsOf(pod: Pod, config: InjectionConfig, ctx: InjectionContext):
   return ok(selected);
 }
 
-/** The NADs a pod selects, so a shell can fetch exactly those before planning. */
-export function networkReferences(
+/** A pod with its network annotations parsed: what a shell needs to fetch, and what planning starts from. */
+export interface PreparedPod {
+  readonly pod: Pod;
+  readonly config: InjectionConfig;
+  readonly ctx: InjectionContext;
+  readonly selected: readonly Selected[];
+  /** The NADs the pod selects, each once, so a shell can fetch exactly those before planning. */
+  readonly references: readonly NetworkReference[];
+}
+
+export function prepareInjection(
   pod: Pod,
   config: InjectionConfig,
   ctx: InjectionContext = {},
-): Result<NetworkReference[]> {
+): Result<PreparedPod> {
   const selected = selectionsOf(pod, config, ctx);
   if (!selected.ok) return selected;
   const refs = new Map<string, NetworkReference>();
@@ -116,7 +125,16 @@ export function networkReferences(
     const ref = { namespace: selection.namespace, name: selection.name };
     refs.set(nadKey(ref), ref);
   }
-  return ok([...refs.values()]);
+  return ok({ pod, config, ctx, selected: selected.value, references: [...refs.values()] });
+}
+
+export function networkReferences(
+  pod: Pod,
+  config: InjectionConfig,
+  ctx: InjectionContext = {},
+): Result<readonly NetworkReference[]> {
+  const prepared = prepareInjection(pod, config, ctx);
+  return prepared.ok ? ok(prepared.value.references) : prepared;
 }
 
 /** What one NAD asks of the pod, read once per NAD however often the pod selects it. */
@@ -127,7 +145,35 @@ interface AttachmentNeeds {
   nodeSelector: Record<string, string>;
 }
 
+/**
+ * Parsed NADs, by object: an informer hands out the same object until the NAD changes, so each is parsed once
+ * rather than on every admission. An entry is used only while everything the parse read is unchanged: the
+ * name it is reported under and the values of the annotations it reads.
+ */
+const parsedNads = new WeakMap<
+  NetworkAttachmentDefinition,
+  { fingerprint: string; needs: Result<AttachmentNeeds> }
+>();
+const NAD_READ_KEYS = [HUGEPAGES_ANNOTATION, MOUNTS_ANNOTATION, NODE_SELECTOR_ANNOTATION];
+
 function readNad(
+  nad: NetworkAttachmentDefinition,
+  key: string,
+  config: InjectionConfig,
+): Result<AttachmentNeeds> {
+  const annotations = nad.metadata.annotations ?? {};
+  const values = [key];
+  for (const k of config.resourceNameKeys) values.push(k, annotations[k] ?? '\u0001');
+  for (const k of NAD_READ_KEYS) values.push(annotations[k] ?? '\u0001');
+  const fingerprint = values.join('\u0000');
+  const cached = parsedNads.get(nad);
+  if (cached?.fingerprint === fingerprint) return cached.needs;
+  const needs = parseNad(nad, key, config);
+  parsedNads.set(nad, { fingerprint, needs });
+  return needs;
+}
+
+function parseNad(
   nad: NetworkAttachmentDefinition,
   key: string,
   config: InjectionConfig,
@@ -192,16 +238,14 @@ class Planner {
     this.volumes = pod.spec?.volumes ?? [];
   }
 
-  plan(nads: NadIndex, ctx: InjectionContext): InjectionDecision {
+  plan(nads: NadIndex, selected: readonly Selected[]): InjectionDecision {
     const deny = (p: Problem): InjectionDecision => ({ deny: p });
     if (this.containers.length === 0) return deny(problem('InvalidRequest', 'pod has no containers'));
-    const selected = selectionsOf(this.pod, this.config, ctx);
-    if (!selected.ok) return deny(selected.problem);
     const annotations = this.pod.metadata?.annotations ?? {};
     const recorded = parseInjectionRecord(annotations[INJECTED_ANNOTATION]);
     if (!recorded.ok) return deny(recorded.problem);
 
-    const targets = this.targetResolver(selected.value);
+    const targets = this.targetResolver(selected);
     if (!targets.ok) return deny(targets.problem);
 
     const demand: Demand = new Map();
@@ -209,7 +253,7 @@ class Planner {
     const nodeSelector = new Map<string, { value: string; from: string }>();
     let anyDevice = false;
     const needsByNad = new Map<string, AttachmentNeeds>();
-    for (const { selection, source } of selected.value) {
+    for (const { selection, source } of selected) {
       const key = nadKey(selection);
       const nad = nads.get(key);
       if (!nad) {
@@ -267,7 +311,7 @@ class Planner {
   }
 
   /** Maps each selection to the container that receives its devices. */
-  private targetResolver(selected: Selected[]): Result<(s: NetworkSelection) => string> {
+  private targetResolver(selected: readonly Selected[]): Result<(s: NetworkSelection) => string> {
     const names = this.containers.map((c) => c.name);
     const value = this.pod.metadata?.annotations?.[TARGET_CONTAINERS_ANNOTATION];
     const first = names[0]!;
@@ -646,5 +690,10 @@ export function planInjection(
   config: InjectionConfig,
   ctx: InjectionContext = {},
 ): InjectionDecision {
-  return new Planner(pod, config).plan(nads, ctx);
+  const prepared = prepareInjection(pod, config, ctx);
+  return prepared.ok ? planPrepared(prepared.value, nads) : { deny: prepared.problem };
+}
+
+export function planPrepared(prepared: PreparedPod, nads: NadIndex): InjectionDecision {
+  return new Planner(prepared.pod, prepared.config).plan(nads, prepared.selected);
 }
