@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import type { Logger } from '../telemetry/logger.js';
-import { type ComponentName, startControlPlane } from './controlplane.js';
+import type { ComponentName } from './controlplane.js';
 import { httpGet } from './probe.js';
 import { type DevClusterState, isRunning, readState, terminate, writeState } from './state.js';
 
@@ -55,7 +55,7 @@ export function devClusterCommand(): Command {
         // Every process is gone (a reboot): the state is stale.
         rmSync(dir, { recursive: true, force: true });
       }
-      const cp = await startControlPlane({
+      const cp = await (await import('./controlplane.js')).startControlPlane({
         dir,
         detached: true,
         scheduler: opts.scheduler,

@@ -10,6 +10,7 @@ import {
 import { parse } from 'yaml';
 import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../core/inject/config.js';
+import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { createWebhookMetrics, type WebhookMetrics } from '../webhook/metrics.js';
 import { InformerNadSource } from '../webhook/nad-cache.js';
@@ -73,7 +74,9 @@ export async function startLocalWebhook(
     });
   const secret = new ProjectedSecretDir(issue());
   const metrics = createWebhookMetrics({ processMetrics: false });
-  const nads = new InformerNadSource(cp.kc, log, metrics, { negativeTtlMs: 1000 });
+  const nads = new InformerNadSource(loadKubeEndpoint(cp.kubeconfigPath), log, metrics, {
+    negativeTtlMs: 1000,
+  });
   await nads.start();
   const fallback = defaultInjectionConfig();
   const server = await startWebhookServer(

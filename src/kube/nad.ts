@@ -1,37 +1,6 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
-
 /** The NetworkAttachmentDefinition API (Multus / NPWG): group, version and resource, in one place. */
 export const NAD_GROUP = 'k8s.cni.cncf.io';
 export const NAD_VERSION = 'v1';
 export const NAD_PLURAL = 'network-attachment-definitions';
 export const NAD_API_VERSION = `${NAD_GROUP}/${NAD_VERSION}`;
 export const NAD_KIND = 'NetworkAttachmentDefinition';
-
-/** A NetworkAttachmentDefinition with the given annotations and a minimal CNI config. */
-export function nadObject(
-  name: string,
-  annotations: Record<string, string>,
-  cniType = 'sriov',
-): NetworkAttachmentDefinition {
-  return {
-    apiVersion: NAD_API_VERSION,
-    kind: NAD_KIND,
-    metadata: { name, annotations },
-    spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: cniType, name }) },
-  };
-}
-
-export async function createNad(
-  kc: KubeConfig,
-  namespace: string,
-  nad: NetworkAttachmentDefinition,
-): Promise<void> {
-  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: NAD_GROUP,
-    version: NAD_VERSION,
-    plural: NAD_PLURAL,
-    namespace,
-    body: nad,
-  });
-}

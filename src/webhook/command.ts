@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadKubeConfig } from '../kube/client.js';
+import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ControlSwitches } from './control-switches.js';
 import { createWebhookMetrics } from './metrics.js';
@@ -156,12 +156,12 @@ Example:
         );
       }
     }
-    const kc = loadKubeConfig(opts.kubeconfig);
+    const endpoint = loadKubeEndpoint(opts.kubeconfig);
     const metrics = createWebhookMetrics();
-    const nads = new InformerNadSource(kc, log, metrics, { negativeTtlMs: opts.nadNegativeTtl });
+    const nads = new InformerNadSource(endpoint, log, metrics, { negativeTtlMs: opts.nadNegativeTtl });
     const switches = opts.controlSwitchesConfigmap
       ? new ControlSwitches(
-          kc,
+          endpoint,
           base,
           { namespace: opts.namespace, name: opts.controlSwitchesConfigmap },
           log,
@@ -182,7 +182,7 @@ Example:
       },
       { nads, config: () => switches?.config ?? base, log, metrics },
     );
-    nads.startInBackground();
+    void nads.start();
     switches?.start();
     const stop = (signal: string) => {
       log.info({ signal }, 'signal received');

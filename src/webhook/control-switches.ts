@@ -1,8 +1,13 @@
-import { CoreV1Api, type KubeConfig, ListWatch, type V1ConfigMap, Watch } from '@kubernetes/client-node';
 import { applyControlSwitches, type InjectionConfig } from '../core/inject/config.js';
+import type { KubeEndpoint } from '../kube/endpoint.js';
+import { ListWatch } from '../kube/list-watch.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
-import { describeError } from './nad-cache.js';
+
+interface ConfigMap {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+}
 
 /**
  * Watches the `nri-control-switches` ConfigMap and keeps the effective injection configuration: the
@@ -11,27 +16,20 @@ import { describeError } from './nad-cache.js';
  */
 export class ControlSwitches {
   private effective: InjectionConfig;
-  private readonly informer: ListWatch<V1ConfigMap>;
-  private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly informer: ListWatch<ConfigMap>;
 
   constructor(
-    kc: KubeConfig,
+    endpoint: KubeEndpoint,
     private readonly base: InjectionConfig,
     private readonly where: { namespace: string; name: string },
     private readonly log: Logger,
     private readonly metrics: WebhookMetrics,
   ) {
     this.effective = base;
-    const core = kc.makeApiClient(CoreV1Api);
-    const fieldSelector = `metadata.name=${where.name}`;
-    this.informer = new ListWatch<V1ConfigMap>(
-      `/api/v1/namespaces/${where.namespace}/configmaps`,
-      new Watch(kc),
-      () => core.listNamespacedConfigMap({ namespace: where.namespace, fieldSelector }),
-      false,
-      undefined,
-      fieldSelector,
+    this.informer = new ListWatch<ConfigMap>(
+      endpoint,
+      `/api/v1/namespaces/${encodeURIComponent(where.namespace)}/configmaps`,
+      { fieldSelector: `metadata.name=${where.name}`, retryDelayMs: 10_000 },
     );
     this.informer.on('add', (cm) => this.apply(cm));
     this.informer.on('update', (cm) => this.apply(cm));
@@ -40,15 +38,12 @@ export class ControlSwitches {
       this.metrics.controlSwitchUpdates.inc({ result: 'removed' });
       this.log.info(this.where, 'control switches ConfigMap deleted; using command-line settings');
     });
-    this.informer.on('error', (err) => {
-      if (this.stopped) return;
+    this.informer.onError((error) =>
       this.log.warn(
-        { ...this.where, err: describeError(err) },
+        { ...this.where, err: error.message },
         'cannot watch control switches ConfigMap; retrying in 10s',
-      );
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.start(), 10_000);
-    });
+      ),
+    );
   }
 
   get config(): InjectionConfig {
@@ -56,19 +51,14 @@ export class ControlSwitches {
   }
 
   start(): void {
-    if (this.stopped) return;
-    this.informer
-      .start()
-      .catch((err) => this.log.warn({ err: describeError(err) }, 'control switches watch failed'));
+    void this.informer.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.informer.stop();
+    this.informer.stop();
   }
 
-  private apply(cm: V1ConfigMap): void {
+  private apply(cm: ConfigMap): void {
     const { config, warnings } = applyControlSwitches(this.base, cm.data?.['config.json']);
     this.effective = config;
     for (const warning of warnings) this.log.warn(this.where, warning);

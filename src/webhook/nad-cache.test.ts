@@ -1,30 +1,25 @@
-import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCA, issueCertificate } from '../../certs/pki.js';
+import { KubeEndpoint } from '../kube/endpoint.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { createWebhookMetrics } from './metrics.js';
 import { InformerNadSource, NadLookupError } from './nad-cache.js';
 
+const ca = createCA();
+const pair = issueCertificate(ca, { commonName: 'api', ipAddresses: ['127.0.0.1'], usage: 'server' });
+
 /** An API endpoint that answers every request with one status, as a cluster without the NAD CRD does (404). */
 async function apiAnswering(status: number, message: string) {
-  const server = http.createServer((_req, res) => {
+  const server = https.createServer({ cert: pair.certPem, key: pair.keyPem }, (_req, res) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
+  const kc = new KubeEndpoint({
+    server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ca: ca.certPem,
   });
   return { kc, close: () => new Promise((r) => server.close(r)) };
 }
@@ -48,7 +43,7 @@ describe('InformerNadSource failures', () => {
       },
     );
     closers.push(() => source.stop());
-    source.startInBackground();
+    void source.start();
     await vi.waitFor(() => expect(source.lastError).toContain('CRD is not installed'));
     expect(source.synced).toBe(false);
   });

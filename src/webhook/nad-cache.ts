@@ -1,19 +1,19 @@
-import { ApiException, CustomObjectsApi, type KubeConfig, ListWatch, Watch } from '@kubernetes/client-node';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import { type ApiResponse, type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import { ListWatch } from '../kube/list-watch.js';
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
 
+type MaybeNad = NetworkAttachmentDefinition | undefined;
+
 /** Where the webhook finds NADs. `get` answers synchronously on a cache hit, so the common path never waits. */
 export interface NadSource {
-  get(
-    namespace: string,
-    name: string,
-  ): NetworkAttachmentDefinition | undefined | Promise<NetworkAttachmentDefinition | undefined>;
+  get(namespace: string, name: string): MaybeNad | Promise<MaybeNad>;
   /** True once every NAD has been listed; `/readyz` waits for it. */
   readonly synced: boolean;
   /** Why the cache has not synced, when listing failed: what `/readyz` reports. */
-  readonly lastError?: string;
+  readonly lastError?: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -29,16 +29,19 @@ export class StaticNadSource implements NadSource {
     for (const nad of nads)
       this.byKey.set(`${nad.metadata.namespace ?? defaultNamespace}/${nad.metadata.name}`, nad);
   }
-  get(namespace: string, name: string): NetworkAttachmentDefinition | undefined {
+  get(namespace: string, name: string): MaybeNad {
     return this.byKey.get(`${namespace}/${name}`);
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 }
 
-interface NadObject extends NetworkAttachmentDefinition {
-  metadata: NetworkAttachmentDefinition['metadata'] & { namespace?: string };
-}
+const NADS_PATH = `/apis/${NAD_GROUP}/${NAD_VERSION}/${NAD_PLURAL}`;
+const nadPath = (namespace: string, name: string) =>
+  `/apis/${NAD_GROUP}/${NAD_VERSION}/namespaces/${encodeURIComponent(namespace)}/${NAD_PLURAL}/${encodeURIComponent(name)}`;
+
+const MISSING_CRD =
+  'the NetworkAttachmentDefinition CRD is not installed: install Multus or apply manifests/01-crd-network-attachment-definition.yaml';
 
 /**
  * List+watch of every NAD (all namespaces), with a GET on a miss and a short memory of absent names so a
@@ -46,141 +49,89 @@ interface NadObject extends NetworkAttachmentDefinition {
  * memory at once.
  */
 export class InformerNadSource implements NadSource {
-  private readonly informer: ListWatch<NadObject & { metadata: { name: string } }>;
-  private readonly api: CustomObjectsApi;
+  private readonly informer: ListWatch<NetworkAttachmentDefinition>;
   private readonly absent = new Map<string, number>();
-  private started = false;
-  private stopped = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private _synced = false;
-  private lastListOk = false;
 
   constructor(
-    kc: KubeConfig,
+    private readonly endpoint: KubeEndpoint,
     private readonly log: Logger,
     private readonly metrics: WebhookMetrics,
     private readonly opts: { negativeTtlMs: number; restartDelayMs?: number; now?: () => number },
   ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-    const path = `/apis/${NAD_GROUP}/${NAD_VERSION}/${NAD_PLURAL}`;
-    const list = async () => {
-      this.lastListOk = false;
-      const body = await this.api.listClusterCustomObject({
-        group: NAD_GROUP,
-        version: NAD_VERSION,
-        plural: NAD_PLURAL,
-      });
-      this.lastListOk = true;
-      return body;
-    };
-    this.informer = new ListWatch(path, new Watch(kc), list, false);
-    const forget = (nad: NadObject) => this.absent.delete(`${nad.metadata.namespace}/${nad.metadata.name}`);
+    const retryDelayMs = opts.restartDelayMs ?? 2000;
+    this.informer = new ListWatch(endpoint, NADS_PATH, { retryDelayMs });
+    const forget = (nad: NetworkAttachmentDefinition) =>
+      this.absent.delete(`${nad.metadata.namespace}/${nad.metadata.name}`);
     this.informer.on('add', forget);
     this.informer.on('update', forget);
-    this.informer.on('error', (err) => this.onError(err));
+    this.informer.onError((error) =>
+      this.log.warn(
+        { err: error.message, retryInMs: retryDelayMs },
+        'network-attachment-definition list/watch failed',
+      ),
+    );
+    this.informer.onSynced(() => {
+      this.metrics.nadCacheSynced.set(1);
+      this.log.info({ count: this.informer.list().length }, 'network-attachment-definition cache synced');
+    });
   }
 
   get synced(): boolean {
-    return this._synced;
+    return this.informer.synced;
   }
 
+  get lastError(): string | undefined {
+    const error = this.informer.lastError;
+    if (!error || this.informer.synced) return undefined;
+    return error.status === 404 ? MISSING_CRD : error.message;
+  }
+
+  /** Lists once (the outcome shows in `synced`), then keeps the cache current, retrying in the background. */
   async start(): Promise<void> {
-    this.started = true;
     await this.informer.start();
-    // ListWatch reports a failed list through its error callback and resolves anyway.
-    if (!this.lastListOk) return;
-    this._synced = true;
-    this.lastError = undefined;
-    this.metrics.nadCacheSynced.set(1);
-    this.log.info({ count: this.informer.list().length }, 'network-attachment-definition cache synced');
-  }
-
-  /** Starts in the background, retrying until the first list succeeds; readiness reflects the state. */
-  startInBackground(): void {
-    this.started = true;
-    this.start().catch((err) => this.onError(err));
-  }
-
-  lastError: string | undefined;
-
-  private onError(err: unknown): void {
-    if (this.stopped) return;
-    this.lastError =
-      err instanceof ApiException && err.code === 404
-        ? 'the NetworkAttachmentDefinition CRD is not installed: install Multus or apply manifests/01-crd-network-attachment-definition.yaml'
-        : describeError(err);
-    const delay = this.opts.restartDelayMs ?? 2000;
-    this.log.warn(
-      { err: describeError(err), retryInMs: delay },
-      'network-attachment-definition watch failed; restarting',
-    );
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      if (!this.stopped && this.started) this.start().catch((e) => this.onError(e));
-    }, delay);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    this.informer.stop();
   }
 
-  get(
-    namespace: string,
-    name: string,
-  ): NetworkAttachmentDefinition | undefined | Promise<NetworkAttachmentDefinition | undefined> {
+  get(namespace: string, name: string): MaybeNad | Promise<MaybeNad> {
     const cached = this.informer.get(name, namespace);
     if (cached) {
       this.metrics.nadLookups.inc({ result: 'hit' });
       return cached;
     }
     const key = `${namespace}/${name}`;
-    const now = (this.opts.now ?? Date.now)();
     const until = this.absent.get(key);
-    if (until !== undefined && until > now) {
+    if (until !== undefined && until > (this.opts.now ?? Date.now)()) {
       this.metrics.nadLookups.inc({ result: 'negative' });
       return undefined;
     }
     return this.fetch(namespace, name, key);
   }
 
-  private async fetch(
-    namespace: string,
-    name: string,
-    key: string,
-  ): Promise<NetworkAttachmentDefinition | undefined> {
+  private async fetch(namespace: string, name: string, key: string): Promise<MaybeNad> {
+    let response: ApiResponse;
     try {
-      const nad = (await this.api.getNamespacedCustomObject({
-        group: NAD_GROUP,
-        version: NAD_VERSION,
-        namespace,
-        plural: NAD_PLURAL,
-        name,
-      })) as NetworkAttachmentDefinition;
-      this.metrics.nadLookups.inc({ result: 'miss' });
-      return nad;
+      response = await this.endpoint.json(nadPath(namespace, name));
     } catch (err) {
-      if (err instanceof ApiException && err.code === 404) {
-        this.metrics.nadLookups.inc({ result: 'absent' });
-        this.absent.set(key, (this.opts.now ?? Date.now)() + this.opts.negativeTtlMs);
-        return undefined;
-      }
       this.metrics.nadLookups.inc({ result: 'error' });
-      throw new NadLookupError(`could not read network-attachment-definition ${key}: ${describeError(err)}`);
+      throw new NadLookupError(
+        `could not read network-attachment-definition ${key}: ${(err as Error).message}`,
+      );
     }
-  }
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof ApiException) {
-    try {
-      const status = JSON.parse(String(err.body)) as { message?: string };
-      if (status.message) return `HTTP ${err.code}: ${status.message}`;
-    } catch {
-      // body is not a Status document
+    if (response.status === 200) {
+      this.metrics.nadLookups.inc({ result: 'miss' });
+      return response.body as NetworkAttachmentDefinition;
     }
-    return `HTTP ${err.code}`;
+    if (response.status === 404) {
+      this.metrics.nadLookups.inc({ result: 'absent' });
+      this.absent.set(key, (this.opts.now ?? Date.now)() + this.opts.negativeTtlMs);
+      return undefined;
+    }
+    this.metrics.nadLookups.inc({ result: 'error' });
+    throw new NadLookupError(
+      `could not read network-attachment-definition ${key}: ${statusMessage(response)}`,
+    );
   }
-  return err instanceof Error ? err.message : String(err);
 }

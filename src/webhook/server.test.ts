@@ -1,13 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,10 +58,16 @@ async function start(
   return { server, metrics, secret };
 }
 
+/** The parts of an AdmissionReview or a Status the assertions read. */
+interface ReviewOrStatus {
+  message: string;
+  response: { uid: string; allowed: boolean; patch: string };
+}
+
 interface Reply {
   status: number;
   body: string;
-  json: () => any;
+  json: () => ReviewOrStatus;
   peerFingerprint: string;
 }
 
@@ -99,7 +97,7 @@ function request(
           resolve({
             status: res.statusCode ?? 0,
             body,
-            json: () => JSON.parse(body),
+            json: () => JSON.parse(body) as ReviewOrStatus,
             peerFingerprint: peer?.fingerprint256 ?? '',
           });
         });

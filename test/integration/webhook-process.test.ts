@@ -9,9 +9,10 @@ import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig } from '../../src/core/inject/config.js';
 import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
 import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
+import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { freePorts } from '../../src/devcluster/ports.js';
 import { waitFor } from '../../src/devcluster/wait.js';
-import { createNad, nadObject } from '../../src/kube/nad.js';
+import { loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { ControlSwitches } from '../../src/webhook/control-switches.js';
 import { createWebhookMetrics } from '../../src/webhook/metrics.js';
@@ -43,7 +44,7 @@ describe('NAD cache against a real API server', () => {
     await createPoolNad('early', 'intel.com/early');
     const metrics = createWebhookMetrics({ processMetrics: false });
     let now = 1_000_000;
-    const source = new InformerNadSource(cp.kc, silentLogger, metrics, {
+    const source = new InformerNadSource(loadKubeEndpoint(cp.kubeconfigPath), silentLogger, metrics, {
       negativeTtlMs: 5000,
       now: () => now,
     });
@@ -81,7 +82,7 @@ describe('control switches ConfigMap', () => {
   it('applies config.json when created or changed, and restores the flags when deleted', async () => {
     const base = defaultInjectionConfig();
     const switches = new ControlSwitches(
-      cp.kc,
+      loadKubeEndpoint(cp.kubeconfigPath),
       base,
       { namespace: NS, name: 'nri-control-switches' },
       silentLogger,

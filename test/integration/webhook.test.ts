@@ -11,8 +11,8 @@ import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
 import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
 import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
+import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { registerMutatingWebhook } from '../../src/devcluster/webhooks.js';
-import { createNad, nadObject } from '../../src/kube/nad.js';
 
 const NS = 'cnf-webhook';
 let cp: ControlPlane;

@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { fromKubeconfig, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wirespeed-kubeconfig-'));
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', ...cluster } }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
+  });
+}
+
+describe('fromKubeconfig', () => {
+  it('reads inline certificate data', () => {
+    const options = fromKubeconfig(
+      kubeconfig(
+        { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') },
+        { 'certificate-authority-data': b64('CA') },
+      ),
+      join(dir, 'config'),
+    );
+    expect(options).toEqual({ server: 'https://127.0.0.1:6443', ca: 'CA', cert: 'CERT', key: 'KEY' });
+  });
+
+  it('reads files relative to the kubeconfig, tokens and token files', () => {
+    writeFileSync(join(dir, 'ca.crt'), 'CA FILE');
+    const options = fromKubeconfig(
+      kubeconfig(
+        { tokenFile: 'token' },
+        { 'certificate-authority': 'ca.crt', 'insecure-skip-tls-verify': true },
+      ),
+      join(dir, 'config'),
+    );
+    expect(options).toEqual({
+      server: 'https://127.0.0.1:6443',
+      ca: 'CA FILE',
+      insecureSkipTlsVerify: true,
+      tokenFile: join(dir, 'token'),
+    });
+    expect(fromKubeconfig(kubeconfig({ token: 'abc' }), join(dir, 'config')).token).toBe('abc');
+  });
+
+  it('refuses exec plugins and missing contexts with messages saying what to use', () => {
+    expect(() => fromKubeconfig(kubeconfig({ exec: { command: 'aws' } }), '/k')).toThrow(
+      /exec plugin.*use a client certificate or a token/,
+    );
+    expect(() => fromKubeconfig('apiVersion: v1\nkind: Config\n', '/k')).toThrow(
+      'kubeconfig /k has no current context',
+    );
+  });
+
+  it('names the file it cannot read, and refuses plain http', () => {
+    expect(() => loadKubeEndpoint(join(dir, 'absent'))).toThrow(KubeEndpointError);
+    expect(() => loadKubeEndpoint(join(dir, 'absent'))).toThrow(
+      `cannot read kubeconfig ${join(dir, 'absent')}`,
+    );
+    writeFileSync(join(dir, 'http'), kubeconfig({}, { server: 'http://127.0.0.1:8080' }));
+    expect(() => loadKubeEndpoint(join(dir, 'http'))).toThrow('must be https');
+  });
+});

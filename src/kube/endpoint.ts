@@ -1,0 +1,192 @@
+/**
+ * A small Kubernetes API connection for the long-running components, which only read a few resources
+ * (list, watch, get). @kubernetes/client-node loads every generated API model on import, about 75 MB of
+ * resident memory, more than half of the webhook's budget. Tooling (the dev cluster, the demo, tests) uses that
+ * library; the production processes use this and never import it.
+ */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Projected service-account tokens rotate; re-read the file at most this often. */
+const TOKEN_REREAD_MS = 60_000;
+
+export class KubeEndpointError extends Error {}
+
+export interface KubeEndpointOptions {
+  server: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipTlsVerify?: boolean;
+  token?: string;
+  tokenFile?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export class KubeEndpoint {
+  readonly server: URL;
+  private readonly agent: https.Agent;
+  private token: { value: string; readAt: number } | undefined;
+
+  constructor(private readonly opts: KubeEndpointOptions) {
+    this.server = new URL(opts.server);
+    if (this.server.protocol !== 'https:') {
+      throw new KubeEndpointError(`API server ${opts.server} must be https`);
+    }
+    this.agent = new https.Agent({
+      keepAlive: true,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : {}),
+      rejectUnauthorized: !opts.insecureSkipTlsVerify,
+    });
+  }
+
+  private bearer(): string | undefined {
+    if (this.opts.token) return this.opts.token;
+    if (!this.opts.tokenFile) return undefined;
+    const now = Date.now();
+    if (!this.token || now - this.token.readAt > TOKEN_REREAD_MS) {
+      this.token = { value: readFileSync(this.opts.tokenFile, 'utf8').trim(), readAt: now };
+    }
+    return this.token.value;
+  }
+
+  /** Opens a request; the caller reads the response stream (watch) or uses `json`. */
+  open(path: string, signal?: AbortSignal): Promise<import('node:http').IncomingMessage> {
+    const token = this.bearer();
+    return new Promise((resolvePromise, reject) => {
+      const req = https.request(
+        {
+          protocol: this.server.protocol,
+          hostname: this.server.hostname,
+          port: this.server.port || 443,
+          path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
+          method: 'GET',
+          agent: this.agent,
+          headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          ...(signal ? { signal } : {}),
+        },
+        resolvePromise,
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async json(path: string, signal?: AbortSignal): Promise<ApiResponse> {
+    const res = await this.open(path, signal);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text for the error message
+    }
+    return { status: res.statusCode ?? 0, body };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The message of a Kubernetes Status body, or the status code. */
+export function statusMessage(response: ApiResponse): string {
+  const message = (response.body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? `HTTP ${response.status}: ${message}` : `HTTP ${response.status}`;
+}
+
+interface NamedEntry<T> {
+  name: string;
+  [key: string]: unknown;
+  cluster?: T;
+  user?: T;
+  context?: T;
+}
+
+/**
+ * Connection settings from a kubeconfig file (the given path, else $KUBECONFIG's first file, else
+ * ~/.kube/config), or in-cluster from the service account. Supports what clusters and service accounts use:
+ * CA data or file, client certificates, tokens and token files; exec and auth-provider plugins are refused
+ * with a message saying so.
+ */
+export function loadKubeEndpoint(kubeconfigPath?: string): KubeEndpoint {
+  const explicit = kubeconfigPath ?? process.env.KUBECONFIG?.split(':').find((p) => p !== '');
+  const candidates = explicit ? [explicit] : [resolve(homedir(), '.kube', 'config')];
+  for (const path of candidates) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if (explicit) throw new KubeEndpointError(`cannot read kubeconfig ${path}: ${(err as Error).message}`);
+      continue;
+    }
+    return new KubeEndpoint(fromKubeconfig(text, path));
+  }
+  const host = process.env.KUBERNETES_SERVICE_HOST;
+  const port = process.env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) {
+    throw new KubeEndpointError(
+      'no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run inside a cluster',
+    );
+  }
+  return new KubeEndpoint({
+    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    ca: readFileSync(`${SERVICE_ACCOUNT_DIR}/ca.crt`, 'utf8'),
+    tokenFile: `${SERVICE_ACCOUNT_DIR}/token`,
+  });
+}
+
+export function fromKubeconfig(text: string, path: string): KubeEndpointOptions {
+  const doc = parse(text) as {
+    'current-context'?: string;
+    contexts?: NamedEntry<{ cluster?: string; user?: string }>[];
+    clusters?: NamedEntry<Record<string, unknown>>[];
+    users?: NamedEntry<Record<string, unknown>>[];
+  };
+  const where = `kubeconfig ${path}`;
+  const contextName = doc['current-context'];
+  const context = doc.contexts?.find((c) => c.name === contextName)?.context;
+  if (!context) throw new KubeEndpointError(`${where} has no current context`);
+  const cluster = doc.clusters?.find((c) => c.name === context.cluster)?.cluster;
+  if (!cluster || typeof cluster.server !== 'string') {
+    throw new KubeEndpointError(`${where}: cluster "${context.cluster}" has no server`);
+  }
+  const user = doc.users?.find((u) => u.name === context.user)?.user ?? {};
+  if (user.exec || user['auth-provider'] || user.username) {
+    throw new KubeEndpointError(
+      `${where}: user "${context.user}" authenticates with an exec plugin, auth provider or password, which wirespeed's components do not support; use a client certificate or a token`,
+    );
+  }
+  const base = dirname(path);
+  const data = (entry: Record<string, unknown>, key: string): string | undefined => {
+    const inline = entry[`${key}-data`];
+    if (typeof inline === 'string') return Buffer.from(inline, 'base64').toString('utf8');
+    const file = entry[key];
+    return typeof file === 'string' ? readFileSync(resolve(base, file), 'utf8') : undefined;
+  };
+  const tokenFile = user.tokenFile;
+  return {
+    server: cluster.server,
+    ...optional('ca', data(cluster, 'certificate-authority')),
+    ...optional('cert', data(user, 'client-certificate')),
+    ...optional('key', data(user, 'client-key')),
+    ...(cluster['insecure-skip-tls-verify'] === true ? { insecureSkipTlsVerify: true } : {}),
+    ...optional('token', typeof user.token === 'string' ? user.token : undefined),
+    ...optional('tokenFile', typeof tokenFile === 'string' ? resolve(base, tokenFile) : undefined),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}

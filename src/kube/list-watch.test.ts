@@ -1,0 +1,91 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCA, issueCertificate } from '../../certs/pki.js';
+import { KubeEndpoint } from './endpoint.js';
+import { ListWatch, type WatchedObject } from './list-watch.js';
+
+const ca = createCA();
+const pair = issueCertificate(ca, { commonName: 'api', ipAddresses: ['127.0.0.1'], usage: 'server' });
+const obj = (name: string, rv: string): WatchedObject => ({
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+});
+
+/**
+ * A scripted API server for the list/watch protocol: each list returns `lists.shift()`, each watch streams
+ * `watches.shift()` as JSON lines and then closes, so expiry (410) and server-side timeouts can be played out.
+ */
+async function scriptedApi(lists: WatchedObject[][], watches: Array<Array<Record<string, unknown>>>) {
+  const requests: string[] = [];
+  let rv = 10;
+  const server = https.createServer({ cert: pair.certPem, key: pair.keyPem }, (req, res) => {
+    requests.push(req.url!);
+    const url = new URL(req.url!, 'https://x');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (url.searchParams.get('watch') === 'true') {
+      for (const event of watches.shift() ?? []) res.write(`${JSON.stringify(event)}\n`);
+      res.end();
+    } else {
+      res.end(JSON.stringify({ items: lists.shift() ?? [], metadata: { resourceVersion: String(rv++) } }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const endpoint = new KubeEndpoint({
+    server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ca: ca.certPem,
+  });
+  return { endpoint, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+describe('ListWatch', () => {
+  it('lists, applies watch events, relists after 410 Gone and reports deletions found by the relist', async () => {
+    const api = await scriptedApi(
+      [
+        [obj('a', '1'), obj('b', '2')],
+        [obj('a', '1'), obj('c', '5')],
+      ],
+      [
+        [
+          { type: 'MODIFIED', object: obj('a', '3') },
+          { type: 'BOOKMARK', object: { metadata: { resourceVersion: '4' } } },
+          { type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old resource version' } },
+        ],
+      ],
+    );
+    const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', { retryDelayMs: 10 });
+    cleanups.push(() => lw.stop(), api.close);
+    const events: string[] = [];
+    for (const e of ['add', 'update', 'delete'] as const)
+      lw.on(e, (o) => events.push(`${e} ${o.metadata.name}`));
+    await lw.start();
+    expect(lw.synced).toBe(true);
+    await vi.waitFor(() => expect(lw.get('c', 'ns')).toBeDefined());
+    expect(events).toEqual(['add a', 'add b', 'update a', 'update a', 'add c', 'delete b']);
+    expect(
+      lw
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'c']);
+    expect(api.requests[1]).toContain('resourceVersion=10');
+    expect(api.requests[1]).toContain('allowWatchBookmarks=true');
+  });
+
+  it('resumes a watch the server closed from the last resource version seen', async () => {
+    const api = await scriptedApi([[obj('a', '1')]], [[{ type: 'ADDED', object: obj('b', '7') }], []]);
+    const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', {
+      fieldSelector: 'metadata.name=b',
+    });
+    cleanups.push(() => lw.stop(), api.close);
+    await lw.start();
+    await vi.waitFor(() => expect(api.requests.length).toBeGreaterThanOrEqual(3));
+    expect(api.requests[2]).toContain('resourceVersion=7');
+    expect(api.requests.every((r) => r.includes('fieldSelector=metadata.name%3Db'))).toBe(true);
+    expect(lw.get('b', 'ns')?.metadata.resourceVersion).toBe('7');
+  });
+});
