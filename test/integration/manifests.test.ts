@@ -9,9 +9,10 @@ import {
   type V1ObjectMeta,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { type ControlPlane, startControlPlane, waitFor } from '../../src/devcluster/index.js';
+import { waitFor } from '../../src/devcluster/index.js';
+import { useControlPlane } from './support.js';
 
 const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
 /** Applied with a server-side dry run: with no controller manager and no kubelet they could never run. */
@@ -71,16 +72,11 @@ const webhookConfiguration = (): ManifestObject => {
 const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
 
 describe('manifests/ against a real kube-apiserver', () => {
-  let cp: ControlPlane;
+  const plane = useControlPlane({ scheduler: false });
   let objects: KubernetesObjectApi;
 
-  beforeAll(async () => {
-    cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
-    objects = KubernetesObjectApi.makeApiClient(cp.kc);
-  });
-
-  afterAll(async () => {
-    await cp?.stop();
+  beforeAll(() => {
+    objects = KubernetesObjectApi.makeApiClient(plane.cp.kc);
   });
 
   it('finds the install manifests', () => {
@@ -104,7 +100,7 @@ describe('manifests/ against a real kube-apiserver', () => {
       expect(stored.metadata?.labels ?? {}).toMatchObject(object.metadata?.labels ?? {});
     }
     if (object.kind === 'CustomResourceDefinition') {
-      const crds = cp.kc.makeApiClient(ApiextensionsV1Api);
+      const crds = plane.cp.kc.makeApiClient(ApiextensionsV1Api);
       const name = object.metadata.name;
       await waitFor(`CRD ${name} to be established`, async () => {
         const crd = await crds.readCustomResourceDefinition({ name });
@@ -125,7 +121,7 @@ describe('manifests/ against a real kube-apiserver', () => {
   });
 
   describe('the registered MutatingWebhookConfiguration, with no webhook serving', () => {
-    const core = (): CoreV1Api => cp.kc.makeApiClient(CoreV1Api);
+    const core = (): CoreV1Api => plane.cp.kc.makeApiClient(CoreV1Api);
     const webhookName = (): string => {
       const webhooks = webhookConfiguration().webhooks as { name: string }[] | undefined;
       return webhooks?.[0]?.name ?? '';

@@ -4,10 +4,9 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig } from '../../src/core/inject/config.js';
-import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
 import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
 import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { freePorts } from '../../src/devcluster/ports.js';
@@ -17,26 +16,22 @@ import { silentLogger } from '../../src/telemetry/logger.js';
 import { ControlSwitches } from '../../src/webhook/control-switches.js';
 import { createWebhookMetrics } from '../../src/webhook/metrics.js';
 import { InformerNadSource } from '../../src/webhook/nad-cache.js';
+import { useControlPlane } from './support.js';
 
 const NS = 'cnf-shell';
-let cp: ControlPlane;
+const plane = useControlPlane({ scheduler: false });
 let core: CoreV1Api;
 
 const createPoolNad = (name: string, resource: string) =>
-  createNad(cp.kc, NS, nadObject(name, { 'k8s.v1.cni.cncf.io/resourceName': resource }));
+  createNad(plane.cp.kc, NS, nadObject(name, { 'k8s.v1.cni.cncf.io/resourceName': resource }));
 
 const count = async (metrics: ReturnType<typeof createWebhookMetrics>, result: string) =>
   (await metrics.nadLookups.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
 
 beforeAll(async () => {
-  cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
-  await ensureNadCrd(cp);
-  core = cp.kc.makeApiClient(CoreV1Api);
+  await ensureNadCrd(plane.cp);
+  core = plane.cp.kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
-});
-
-afterAll(async () => {
-  await cp?.stop();
 });
 
 describe('NAD cache against a real API server', () => {
@@ -44,7 +39,7 @@ describe('NAD cache against a real API server', () => {
     await createPoolNad('early', 'intel.com/early');
     const metrics = createWebhookMetrics({ processMetrics: false });
     let now = 1_000_000;
-    const source = new InformerNadSource(loadKubeEndpoint(cp.kubeconfigPath), silentLogger, metrics, {
+    const source = new InformerNadSource(loadKubeEndpoint(plane.cp.kubeconfigPath), silentLogger, metrics, {
       negativeTtlMs: 5000,
       now: () => now,
     });
@@ -82,7 +77,7 @@ describe('control switches ConfigMap', () => {
   it('applies config.json when created or changed, and restores the flags when deleted', async () => {
     const base = defaultInjectionConfig();
     const switches = new ControlSwitches(
-      loadKubeEndpoint(cp.kubeconfigPath),
+      loadKubeEndpoint(plane.cp.kubeconfigPath),
       base,
       { namespace: NS, name: 'nri-control-switches' },
       silentLogger,
@@ -151,7 +146,7 @@ describe('wirespeed webhook as a process', () => {
         `--tls-cert-file=${join(dir, 'tls.crt')}`,
         `--tls-private-key-file=${join(dir, 'tls.key')}`,
         '-insecure',
-        `--kubeconfig=${cp.kubeconfigPath}`,
+        `--kubeconfig=${plane.cp.kubeconfigPath}`,
         `--namespace=${NS}`,
         '--shutdown-delay=200ms',
       ],

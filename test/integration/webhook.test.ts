@@ -1,21 +1,23 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
+  AdmissionregistrationV1Api,
   ApiException,
   CoreV1Api,
   type V1MutatingWebhookConfiguration,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
-import { type ControlPlane, startControlPlane } from '../../src/devcluster/controlplane.js';
 import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
 import { createNad, nadObject } from '../../src/devcluster/nads.js';
+import { waitFor } from '../../src/devcluster/wait.js';
 import { registerMutatingWebhook } from '../../src/devcluster/webhooks.js';
+import { useControlPlane } from './support.js';
 
 const NS = 'cnf-webhook';
-let cp: ControlPlane;
+const plane = useControlPlane({ scheduler: false });
 let webhook: LocalWebhook;
 let core: CoreV1Api;
 let config: InjectionConfig = defaultInjectionConfig();
@@ -52,13 +54,12 @@ async function createError(body: V1Pod): Promise<string> {
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ binDir: inject('k8sBinDir'), scheduler: false });
-  webhook = await startLocalWebhook(cp, { config: () => config });
-  core = cp.kc.makeApiClient(CoreV1Api);
+  webhook = await startLocalWebhook(plane.cp, { config: () => config });
+  core = plane.cp.kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await core.createNamespace({ body: { metadata: { name: 'wirespeed-system' } } });
   const nad = (name: string, annotations: Record<string, string>) =>
-    createNad(cp.kc, NS, nadObject(name, annotations));
+    createNad(plane.cp.kc, NS, nadObject(name, annotations));
   await nad('sriov-a', {
     'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_a',
     'wirespeed.io/hugepages': '1Gi=1Gi',
@@ -72,7 +73,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await webhook?.stop();
-  await cp?.stop();
 });
 
 describe('the real API server calls the webhook', () => {
@@ -249,9 +249,8 @@ async function startLabeller(): Promise<{ stop: () => Promise<void> }> {
       },
     ],
   };
-  await registerMutatingWebhook(cp, config, { port, caPem: ca.certPem });
+  await registerMutatingWebhook(plane.cp, config, { port, caPem: ca.certPem });
   // Wait until the API server calls it: a dry-run create of the matching pod comes back labelled.
-  const { waitFor } = await import('../../src/devcluster/wait.js');
   await waitFor('the second webhook to be called', async () => {
     const probe = await core.createNamespacedPod({
       namespace: NS,
@@ -262,8 +261,7 @@ async function startLabeller(): Promise<{ stop: () => Promise<void> }> {
   });
   return {
     stop: async () => {
-      const { AdmissionregistrationV1Api } = await import('@kubernetes/client-node');
-      await cp.kc
+      await plane.cp.kc
         .makeApiClient(AdmissionregistrationV1Api)
         .deleteMutatingWebhookConfiguration({ name: 'zz-labeller' });
       server.closeAllConnections();
