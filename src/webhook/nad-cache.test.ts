@@ -29,19 +29,17 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
+const nadSource = (endpoint: KubeEndpoint, opts: { restartDelayMs?: number } = {}) =>
+  new InformerNadSource(endpoint, silentLogger, createWebhookMetrics({ processMetrics: false }), {
+    negativeTtlMs: 1000,
+    ...opts,
+  });
+
 describe('InformerNadSource failures', () => {
   it('says the CRD is missing when listing answers 404, and stays unsynced', async () => {
     const api = await apiAnswering(404, 'the server could not find the requested resource');
     closers.push(api.close);
-    const source = new InformerNadSource(
-      api.kc,
-      silentLogger,
-      createWebhookMetrics({ processMetrics: false }),
-      {
-        negativeTtlMs: 1000,
-        restartDelayMs: 60_000,
-      },
-    );
+    const source = nadSource(api.kc, { restartDelayMs: 60_000 });
     closers.push(() => source.stop());
     void source.start();
     await vi.waitFor(() => expect(source.lastError).toContain('CRD is not installed'));
@@ -51,14 +49,7 @@ describe('InformerNadSource failures', () => {
   it('turns an API error on a GET into a lookup error naming the NAD and the status', async () => {
     const api = await apiAnswering(500, 'etcd is unhappy');
     closers.push(api.close);
-    const source = new InformerNadSource(
-      api.kc,
-      silentLogger,
-      createWebhookMetrics({ processMetrics: false }),
-      {
-        negativeTtlMs: 1000,
-      },
-    );
+    const source = nadSource(api.kc);
     const lookup = source.get('cnf', 'sriov-a');
     await expect(lookup).rejects.toThrow(NadLookupError);
     await expect(lookup).rejects.toThrow(
