@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
@@ -152,6 +153,42 @@ describe('webhook server over real TLS', () => {
     const missing = await request(server.port, '/nope');
     expect(missing.status).toBe(404);
     expect(missing.json().message).toContain('POST /mutate');
+  });
+
+  it('answers any body with a 2xx or 4xx, never a 5xx, and stays up', async () => {
+    const { server } = await start();
+    const agent = new https.Agent({ keepAlive: true, ca: ca.certPem, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const review = JSON.parse(fixture);
+    const bodies = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.jsonValue().map((object) => JSON.stringify({ ...review, request: { ...review.request, object } })),
+      fc
+        .dictionary(
+          fc.constantFrom(
+            'k8s.v1.cni.cncf.io/networks',
+            'wirespeed.io/target-containers',
+            'wirespeed.io/injected',
+          ),
+          fc.string(),
+        )
+        .map((annotations) => {
+          const copy = structuredClone(review);
+          copy.request.object.metadata.annotations = annotations;
+          return JSON.stringify(copy);
+        }),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        const reply = await request(server.port, '/mutate', { method: 'POST', body, agent });
+        expect(reply.status).toBeGreaterThanOrEqual(200);
+        expect(reply.status).toBeLessThan(500);
+        expect(() => JSON.parse(reply.body)).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+    expect((await request(server.port, '/healthz')).status).toBe(200);
   });
 
   it('refuses a body over the limit with 413 and keeps serving', async () => {
