@@ -30,8 +30,8 @@ export interface LocalWebhook {
   metrics: WebhookMetrics;
   ca: PemPair;
   secret: ProjectedSecretDir;
-  /** Issues a fresh serving certificate and swaps it in as a Secret update would. */
-  rotate(): void;
+  /** Issues a fresh serving certificate and swaps it in as a Secret update would; returns the new pair. */
+  rotate(): PemPair;
   /** Admission requests the webhook has answered so far. */
   requests(): Promise<number>;
   stop(): Promise<void>;
@@ -119,7 +119,11 @@ export async function startLocalWebhook(
     metrics,
     ca,
     secret,
-    rotate: () => secret.write(issue()),
+    rotate: () => {
+      const pair = issue();
+      secret.write(pair);
+      return pair;
+    },
     requests,
     stop: async () => {
       await server.shutdown();

@@ -1,9 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { fromKubeconfig, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
+import { createCA, issueCertificate } from '../../certs/pki.js';
+import { fromKubeconfig, KubeEndpoint, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wirespeed-kubeconfig-'));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -18,6 +21,50 @@ function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unkno
     'current-context': 'x',
   });
 }
+
+describe('KubeEndpoint', () => {
+  it('reaches an API server at an IPv6 literal', async () => {
+    const ca = createCA();
+    const pair = issueCertificate(ca, { commonName: 'api', ipAddresses: ['::1'], usage: 'server' });
+    const server = https.createServer({ cert: pair.certPem, key: pair.keyPem }, (_req, res) => {
+      res.end(JSON.stringify({ kind: 'Status', message: 'hello' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '::1', r));
+    const endpoint = new KubeEndpoint({
+      server: `https://[::1]:${(server.address() as AddressInfo).port}`,
+      ca: ca.certPem,
+    });
+    try {
+      expect(await endpoint.json('/version')).toEqual({
+        status: 200,
+        body: { kind: 'Status', message: 'hello' },
+      });
+    } finally {
+      endpoint.close();
+      server.close();
+    }
+  });
+
+  it('gives up on an API server that does not answer, naming the path', async () => {
+    const ca = createCA();
+    const pair = issueCertificate(ca, { commonName: 'api', ipAddresses: ['127.0.0.1'], usage: 'server' });
+    const server = https.createServer({ cert: pair.certPem, key: pair.keyPem }, () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = new KubeEndpoint({
+      server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      ca: ca.certPem,
+    });
+    try {
+      await expect(endpoint.json('/slow', { timeoutMs: 200 })).rejects.toThrow(
+        'did not answer /slow within 200 ms',
+      );
+    } finally {
+      endpoint.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
 
 describe('fromKubeconfig', () => {
   it('reads inline certificate data', () => {

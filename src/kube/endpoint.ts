@@ -59,30 +59,52 @@ export class KubeEndpoint {
     return this.token.value;
   }
 
-  /** Opens a request; the caller reads the response stream (watch) or uses `json`. */
-  open(path: string, signal?: AbortSignal): Promise<import('node:http').IncomingMessage> {
+  /**
+   * Opens a request; the caller reads the response stream (watch) or uses `json`. `timeoutMs` bounds the wait
+   * for the response head; `idleMs` destroys a response that goes quiet that long (a watch whose connection
+   * died without a FIN).
+   */
+  open(
+    path: string,
+    opts: { signal?: AbortSignal; timeoutMs?: number; idleMs?: number } = {},
+  ): Promise<import('node:http').IncomingMessage> {
     const token = this.bearer();
     return new Promise((resolvePromise, reject) => {
       const req = https.request(
         {
           protocol: this.server.protocol,
-          hostname: this.server.hostname,
+          // URL keeps the brackets of an IPv6 literal; the socket layer wants the bare address.
+          hostname: this.server.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: this.server.port || 443,
           path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
           method: 'GET',
           agent: this.agent,
           headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          ...(signal ? { signal } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         },
-        resolvePromise,
+        (res) => {
+          if (opts.idleMs) {
+            res.setTimeout(opts.idleMs, () =>
+              res.destroy(new Error(`no data from the API server for ${opts.idleMs} ms`)),
+            );
+          }
+          resolvePromise(res);
+        },
       );
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      const timer = setTimeout(
+        () => req.destroy(new Error(`the API server did not answer ${path} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      req.on('response', () => clearTimeout(timer));
+      req.on('close', () => clearTimeout(timer));
       req.on('error', reject);
       req.end();
     });
   }
 
-  async json(path: string, signal?: AbortSignal): Promise<ApiResponse> {
-    const res = await this.open(path, signal);
+  async json(path: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ApiResponse> {
+    const res = await this.open(path, opts);
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

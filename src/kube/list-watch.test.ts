@@ -23,8 +23,16 @@ async function scriptedApi(lists: WatchedObject[][], watches: Array<Array<Record
     const url = new URL(req.url!, 'https://x');
     res.writeHead(200, { 'content-type': 'application/json' });
     if (url.searchParams.get('watch') === 'true') {
-      for (const event of watches.shift() ?? []) res.write(`${JSON.stringify(event)}\n`);
-      res.end();
+      const script = watches.shift() ?? [];
+      const play = async () => {
+        for (const event of script) {
+          if (typeof event.pauseMs === 'number')
+            await new Promise((r) => setTimeout(r, event.pauseMs as number));
+          else res.write(`${JSON.stringify(event)}\n`);
+        }
+        res.end();
+      };
+      void play();
     } else {
       res.end(JSON.stringify({ items: lists.shift() ?? [], metadata: { resourceVersion: String(rv++) } }));
     }
@@ -55,6 +63,7 @@ describe('ListWatch', () => {
           { type: 'BOOKMARK', object: { metadata: { resourceVersion: '4' } } },
           { type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old resource version' } },
         ],
+        [{ pauseMs: 5000 }],
       ],
     );
     const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', { retryDelayMs: 10 });
@@ -76,16 +85,31 @@ describe('ListWatch', () => {
     expect(api.requests[1]).toContain('allowWatchBookmarks=true');
   });
 
-  it('resumes a watch the server closed from the last resource version seen', async () => {
-    const api = await scriptedApi([[obj('a', '1')]], [[{ type: 'ADDED', object: obj('b', '7') }], []]);
+  it('resumes a watch the server closed after its lifetime from the last resource version seen', async () => {
+    const api = await scriptedApi(
+      [[obj('a', '1')]],
+      [[{ type: 'ADDED', object: obj('b', '7') }, { pauseMs: 1100 }], [{ pauseMs: 5000 }]],
+    );
     const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', {
       fieldSelector: 'metadata.name=b',
     });
     cleanups.push(() => lw.stop(), api.close);
     await lw.start();
-    await vi.waitFor(() => expect(api.requests.length).toBeGreaterThanOrEqual(3));
+    await vi.waitFor(() => expect(api.requests.length).toBeGreaterThanOrEqual(3), { timeout: 5000 });
+    expect(api.requests[2]).toContain('watch=true');
     expect(api.requests[2]).toContain('resourceVersion=7');
     expect(api.requests.every((r) => r.includes('fieldSelector=metadata.name%3Db'))).toBe(true);
     expect(lw.get('b', 'ns')?.metadata.resourceVersion).toBe('7');
+  });
+
+  it('waits the retry delay before starting over when watches keep ending at once', async () => {
+    const api = await scriptedApi([], []);
+    const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', { retryDelayMs: 300 });
+    cleanups.push(() => lw.stop(), api.close);
+    await lw.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    // list, watch, then one list+watch per delay: a handful, not the thousands a tight loop makes.
+    expect(api.requests.length).toBeGreaterThanOrEqual(4);
+    expect(api.requests.length).toBeLessThan(12);
   });
 });

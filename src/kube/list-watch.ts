@@ -51,7 +51,7 @@ export class ListWatch<T extends WatchedObject> {
     this.errorHandlers.push(handler);
   }
 
-  /** Called when a list succeeds after none had (the first sync, or the first after a failed relist). */
+  /** Called once, when the first list succeeds. Later relists keep the cache (and `synced`) as they are. */
   onSynced(handler: () => void): void {
     this.syncedHandlers.push(handler);
   }
@@ -69,6 +69,7 @@ export class ListWatch<T extends WatchedObject> {
   /** Lists once (resolving whether or not that worked), then keeps watching in the background. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.abort = new AbortController();
     await this.relist();
   }
 
@@ -100,7 +101,7 @@ export class ListWatch<T extends WatchedObject> {
     if (this.stopped) return;
     let response: ApiResponse;
     try {
-      response = await this.endpoint.json(this.query({}), this.abort.signal);
+      response = await this.endpoint.json(this.query({}), { signal: this.abort.signal });
     } catch (err) {
       if (!this.stopped) this.fail({ message: (err as Error).message });
       return;
@@ -130,6 +131,8 @@ export class ListWatch<T extends WatchedObject> {
   }
 
   private async watch(): Promise<void> {
+    const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 300;
+    const startedAt = Date.now();
     let res: IncomingMessage;
     try {
       res = await this.endpoint.open(
@@ -137,9 +140,10 @@ export class ListWatch<T extends WatchedObject> {
           watch: 'true',
           allowWatchBookmarks: 'true',
           resourceVersion: this.resourceVersion,
-          timeoutSeconds: String(this.opts.watchTimeoutSeconds ?? 300),
+          timeoutSeconds: String(timeoutSeconds),
         }),
-        this.abort.signal,
+        // Bookmarks arrive about once a minute; silence well past the server's own timeout means a dead link.
+        { signal: this.abort.signal, idleMs: (timeoutSeconds + 30) * 1000 },
       );
     } catch (err) {
       if (!this.stopped) this.fail({ message: (err as Error).message });
@@ -152,9 +156,11 @@ export class ListWatch<T extends WatchedObject> {
     }
     let buffered = '';
     let relist = false;
+    // Decode as one stream so a character split across two chunks stays whole.
+    res.setEncoding('utf8');
     try {
       for await (const chunk of res) {
-        buffered += (chunk as Buffer).toString('utf8');
+        buffered += chunk as string;
         let newline = buffered.indexOf('\n');
         while (newline >= 0) {
           const line = buffered.slice(0, newline);
@@ -177,8 +183,10 @@ export class ListWatch<T extends WatchedObject> {
       }
     }
     if (this.stopped) return;
-    // A watch the server closed (timeoutSeconds) resumes from the last version; an expired one lists again.
-    if (relist) void this.relist();
+    // A watch the server closed at its timeout resumes from the last version at once. One that ended early,
+    // or with an error event, goes through the retry delay, so a server or proxy that keeps cutting watches
+    // (or answers "too large resource version" while its cache warms) is not hammered.
+    if (relist || Date.now() - startedAt < 1000) this.retry();
     else void this.watch();
   }
 

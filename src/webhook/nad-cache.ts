@@ -103,9 +103,12 @@ export class InformerNadSource implements NadSource {
     }
     const key = `${namespace}/${name}`;
     const until = this.absent.get(key);
-    if (until !== undefined && until > (this.opts.now ?? Date.now)()) {
-      this.metrics.nadLookups.inc({ result: 'negative' });
-      return undefined;
+    if (until !== undefined) {
+      if (until > (this.opts.now ?? Date.now)()) {
+        this.metrics.nadLookups.inc({ result: 'negative' });
+        return undefined;
+      }
+      this.absent.delete(key);
     }
     return this.fetch(namespace, name, key);
   }
@@ -113,7 +116,8 @@ export class InformerNadSource implements NadSource {
   private async fetch(namespace: string, name: string, key: string): Promise<MaybeNad> {
     let response: ApiResponse;
     try {
-      response = await this.endpoint.json(nadPath(namespace, name));
+      // Well inside the webhook's own timeoutSeconds, so a slow API server yields our deny, not a timeout.
+      response = await this.endpoint.json(nadPath(namespace, name), { timeoutMs: 3000 });
     } catch (err) {
       this.metrics.nadLookups.inc({ result: 'error' });
       throw new NadLookupError(

@@ -52,12 +52,15 @@ export async function startWebhookServer(
   const { log, metrics } = deps;
   let shuttingDown = false;
   let httpsServer: https.Server | undefined;
+  const clientCa = opts.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
+  // setSecureContext replaces every context option, so a reload must carry the client CA along with the pair.
+  const context = { ...tlsContextExtras(opts), ...(clientCa.length > 0 ? { ca: clientCa } : {}) };
   const reloader = new CertificateReloader(
     opts.tls,
-    (context) => httpsServer?.setSecureContext(context),
+    (next) => httpsServer?.setSecureContext(next),
     log,
     metrics,
-    { pollIntervalMs: opts.certPollIntervalMs ?? 10_000, extraContext: tlsContextExtras(opts) },
+    { pollIntervalMs: opts.certPollIntervalMs ?? 10_000, extraContext: context },
   );
   const pair = await reloader.load();
 
@@ -100,13 +103,12 @@ export async function startWebhookServer(
       message: `no route ${req.method} ${req.path}; admission reviews go to POST /mutate`,
     });
   });
-  const clientCa = opts.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
   httpsServer = https.createServer(
     {
       cert: pair.cert,
       key: pair.key,
-      ...tlsContextExtras(opts),
-      ...(clientCa.length > 0 ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+      ...context,
+      ...(clientCa.length > 0 ? { requestCert: true, rejectUnauthorized: true } : {}),
     },
     (req, res) => (isMutateRequest(req) ? mutate(req, res) : app(req, res)),
   );
@@ -124,7 +126,14 @@ export async function startWebhookServer(
     healthApp.disable('x-powered-by');
     healthApp.use(probes);
     healthServer = http.createServer(healthApp);
-    healthPort = await listen(healthServer, opts.healthPort, opts.bindAddress);
+    try {
+      healthPort = await listen(healthServer, opts.healthPort, opts.bindAddress);
+    } catch (err) {
+      // Leave nothing running behind a failed start: the caller may be a test or the demo, not a process exit.
+      reloader.stop();
+      await close(httpsServer, 0);
+      throw err;
+    }
   }
   log.info(
     { port, healthPort, bindAddress: opts.bindAddress, clientCertificates: clientCa.length > 0 },

@@ -102,14 +102,24 @@ export class CertificateReloader {
   /** Coalesces bursts of events: a Secret update touches several directory entries at once. */
   private schedule(): void {
     clearTimeout(this.debounce);
+    this.pending ??= deferred();
     this.debounce = setTimeout(() => {
-      this.reloading = this.reloading.then(() => this.reload());
+      const done = this.pending;
+      this.pending = undefined;
+      this.reloading = this.reloading
+        .then(() => this.reload())
+        .catch((err) =>
+          this.log.error({ err }, 'installing the serving certificate failed; keeping the current one'),
+        )
+        .finally(() => done?.resolve());
     }, 50);
   }
 
-  /** Resolves when every reload scheduled so far has finished; for tests and shutdown. */
+  private pending: Deferred | undefined;
+
+  /** Resolves once every reload already triggered (including one still waiting out the debounce) has finished. */
   async settled(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 60));
+    await this.pending?.promise;
     await this.reloading;
   }
 
@@ -145,4 +155,17 @@ export class CertificateReloader {
 
 function digest(pair: { cert: string; key: string }): string {
   return createHash('sha256').update(pair.cert).update('\0').update(pair.key).digest('hex');
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

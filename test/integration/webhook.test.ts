@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
@@ -7,7 +8,7 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCA, issueCertificate } from '../../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
 import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
@@ -186,15 +187,20 @@ describe('the real API server calls the webhook', () => {
     };
     const workers = [0, 1, 2].map(creator);
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 700));
-      webhook.rotate();
+      // Each rotation lands while pods are being created, and creates keep succeeding after it.
+      const before = created;
+      await vi.waitFor(() => expect(created).toBeGreaterThan(before), { timeout: 20_000 });
+      const expected = new X509Certificate(webhook.rotate().certPem).fingerprint256;
+      await vi.waitFor(() => expect(webhook.server.reloader.current?.fingerprint).toBe(expected), {
+        timeout: 20_000,
+      });
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    const last = created;
+    await vi.waitFor(() => expect(created).toBeGreaterThan(last), { timeout: 20_000 });
     stop = true;
     await Promise.all(workers);
     expect(errors).toEqual([]);
     expect(failures).toBe(0);
-    expect(created).toBeGreaterThan(20);
     const loaded = (await webhook.metrics.certificateReloads.get()).values.find(
       (v) => v.labels.result === 'loaded',
     );

@@ -2,7 +2,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
 import { defaultInjectionConfig, type InjectionConfig } from './config.js';
-import { hostVolumeName, type InjectionDecision, nadKey, networkReferences, planInjection } from './plan.js';
+import { hostVolumeName, type InjectionDecision, nadKey, planInjection, prepareInjection } from './plan.js';
 
 const { applyPatch, deepClone } = fastJsonPatch;
 
@@ -143,6 +143,18 @@ describe('planInjection: resources', () => {
     expect(out.spec!.containers[0]!.resources!.limits).toEqual({ 'intel.com/sriov_a': '3' });
   });
 
+  it('with honorResources, treats a missing request as equal to the limit, as the API server defaults it', () => {
+    const p = pod(
+      { [NETS]: 'sriov-a' },
+      { containers: [{ name: 'app', resources: { limits: { 'intel.com/sriov_a': '1' } } }] },
+    );
+    const out = mutate(p, index(sriovA), defaultInjectionConfig({ honorResources: true }));
+    expect(out.spec!.containers[0]!.resources).toEqual({
+      limits: { 'intel.com/sriov_a': '2' },
+      requests: { 'intel.com/sriov_a': '2' },
+    });
+  });
+
   it('adjusts its own earlier injection when the networks change between passes', () => {
     const config = defaultInjectionConfig({ honorResources: true });
     const once = mutate(pod({ [NETS]: 'sriov-a,sriov-a' }), index(sriovA, sriovB), config);
@@ -214,10 +226,8 @@ describe('planInjection: selection and lookup', () => {
     const p = pod({ [NETS]: 'net' });
     delete p.metadata!.namespace;
     const n = nad('net', { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/x' }, 'team');
-    expect(networkReferences(p, defaultInjectionConfig(), { namespace: 'team' })).toEqual({
-      ok: true,
-      value: [{ namespace: 'team', name: 'net' }],
-    });
+    const prepared = prepareInjection(p, defaultInjectionConfig(), { namespace: 'team' });
+    expect(prepared.ok && prepared.value.references).toEqual([{ namespace: 'team', name: 'net' }]);
     expect(
       ops(planInjection(p, index(n), defaultInjectionConfig(), { namespace: 'team' })).length,
     ).toBeGreaterThan(0);

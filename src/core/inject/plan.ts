@@ -41,7 +41,7 @@ import {
   renderInjectionRecord,
   TARGET_CONTAINERS_ANNOTATION,
 } from './annotations.js';
-import type { InjectionConfig } from './config.js';
+import type { InjectionConfig, UserDefinedInjection } from './config.js';
 
 export const PODNETINFO_VOLUME = 'podnetinfo';
 
@@ -72,14 +72,17 @@ function podNamespace(pod: Pod, ctx: InjectionContext): string {
   return ctx.namespace || pod.metadata?.namespace || 'default';
 }
 
+/** As network-resources-injector: the pod carries the injection's label set to "true", in any case. */
+const selectsPod = (injection: UserDefinedInjection, labels: Record<string, string>): boolean =>
+  (labels[injection.labelKey] ?? '').toLowerCase() === 'true';
+
 /** Annotations after the ConfigMap's user-defined injections, which may themselves carry networks. */
 function effectiveAnnotations(pod: Pod, config: InjectionConfig): Record<string, string> {
   const own = pod.metadata?.annotations ?? {};
   const labels = pod.metadata?.labels ?? {};
   let merged = own;
   for (const injection of config.userDefinedInjections) {
-    if ((labels[injection.labelKey] ?? '').toLowerCase() === 'true')
-      merged = { ...merged, ...injection.annotations };
+    if (selectsPod(injection, labels)) merged = { ...merged, ...injection.annotations };
   }
   return merged;
 }
@@ -126,15 +129,6 @@ export function prepareInjection(
     refs.set(nadKey(ref), ref);
   }
   return ok({ pod, config, ctx, selected: selected.value, references: [...refs.values()] });
-}
-
-export function networkReferences(
-  pod: Pod,
-  config: InjectionConfig,
-  ctx: InjectionContext = {},
-): Result<readonly NetworkReference[]> {
-  const prepared = prepareInjection(pod, config, ctx);
-  return prepared.ok ? ok(prepared.value.references) : prepared;
 }
 
 /** What one NAD asks of the pod, read once per NAD however often the pod selects it. */
@@ -221,6 +215,7 @@ function addDemand(demand: Demand, container: string, resource: string, amount: 
 }
 
 const isHugepages = (resource: string): boolean => resource.startsWith('hugepages-');
+const pageSizeOf = (resource: string): string => resource.slice('hugepages-'.length);
 const formatQuantity = (resource: string, amount: bigint): string =>
   isHugepages(resource) ? formatBinaryQuantity(amount) : amount.toString();
 
@@ -374,13 +369,17 @@ class Planner {
         if (inject > 0n) injected[resource] = formatQuantity(resource, inject);
         for (const kind of ['requests', 'limits'] as const) {
           const currentText = container.resources?.[kind]?.[resource];
+          // A request left out defaults to the limit (the API server fills it in before admission; a raw
+          // manifest given to `wirespeed inject` may still lack it).
+          const baseText =
+            currentText ?? (kind === 'requests' ? container.resources?.limits?.[resource] : undefined);
           let base = 0n;
-          if (currentText !== undefined) {
-            const current = parseWholeQuantity(currentText);
+          if (baseText !== undefined) {
+            const current = parseWholeQuantity(baseText);
             if (current === undefined) {
               return fail(
                 'InvalidRequest',
-                `container ${container.name} ${kind} ${resource} "${currentText}" is not a whole quantity`,
+                `container ${container.name} ${kind} ${resource} "${baseText}" is not a whole quantity`,
               );
             }
             base = current - ours;
@@ -461,8 +460,7 @@ class Planner {
   private planHugepagesVolumes(demand: Demand): Result<void> {
     const sizes = new Set<string>();
     for (const perContainer of demand.values())
-      for (const resource of perContainer.keys())
-        if (isHugepages(resource)) sizes.add(resource.slice('hugepages-'.length));
+      for (const resource of perContainer.keys()) if (isHugepages(resource)) sizes.add(pageSizeOf(resource));
     if (sizes.size === 0) return ok(undefined);
     const several = sizes.size > 1;
     const unsized = this.volumes.find((v) => v.emptyDir?.medium === 'HugePages');
@@ -471,7 +469,7 @@ class Planner {
       for (const c of this.containers)
         for (const kind of ['requests', 'limits'] as const)
           for (const r of Object.keys(c.resources?.[kind] ?? {}))
-            if (isHugepages(r)) podSizes.add(r.slice(10));
+            if (isHugepages(r)) podSizes.add(pageSizeOf(r));
       if (podSizes.size > 1) {
         return fail(
           'ConflictingHugepages',
@@ -587,7 +585,7 @@ class Planner {
           const current = container.resources?.[kind]?.[resource];
           if (current !== undefined && parseWholeQuantity(current) === 0n) continue;
           any = true;
-          const size = resource.slice('hugepages-'.length).replace(/i$/, '');
+          const size = pageSizeOf(resource).replace(/i$/, '');
           items.push({
             path: `hugepages_${size}_${word}_${container.name}`,
             resourceFieldRef: {
@@ -650,7 +648,7 @@ class Planner {
     const wanted: Record<string, string> = {};
     const labels = this.pod.metadata?.labels ?? {};
     for (const injection of this.config.userDefinedInjections) {
-      if ((labels[injection.labelKey] ?? '').toLowerCase() !== 'true') continue;
+      if (!selectsPod(injection, labels)) continue;
       for (const [key, value] of Object.entries(injection.annotations))
         if (current?.[key] !== value) wanted[key] = value;
     }
