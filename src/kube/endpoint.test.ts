@@ -1,14 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createCA, issueCertificate } from '../../certs/pki.js';
 import { fromKubeconfig, KubeEndpoint, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wirespeed-kubeconfig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function kubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
