@@ -115,15 +115,24 @@ function pemPair(cert: forge.pki.Certificate, key: forge.pki.rsa.PrivateKey): Pe
   return { certPem: lf(forge.pki.certificateToPem(cert)), keyPem: lf(forge.pki.privateKeyToPem(key)) };
 }
 
-export function createCA(
-  opts: { commonName?: string; validityDays?: number; keyBits?: number; now?: Date } = {},
-): PemPair {
-  const now = opts.now ?? new Date();
-  const keys = newKeyPair(opts.keyBits ?? 2048);
+/** A fresh key pair and a certificate for it: random serial, valid from a little before `now`. */
+function newCertificate(
+  now: Date,
+  keyBits = 2048,
+): { cert: forge.pki.Certificate; keys: forge.pki.rsa.KeyPair } {
+  const keys = newKeyPair(keyBits);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
+  return { cert, keys };
+}
+
+export function createCA(
+  opts: { commonName?: string; validityDays?: number; keyBits?: number; now?: Date } = {},
+): PemPair {
+  const now = opts.now ?? new Date();
+  const { cert, keys } = newCertificate(now, opts.keyBits);
   cert.validity.notAfter = new Date(now.getTime() + checkValidityDays(opts.validityDays ?? 3650) * DAY_MS);
   const subject = [nameAttribute('commonName', opts.commonName ?? 'wirespeed CA')];
   cert.setSubject(subject);
@@ -149,11 +158,7 @@ export function issueCertificate(ca: PemPair, req: CertificateRequest): PemPair 
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const now = req.now ?? new Date();
-  const keys = newKeyPair(req.keyBits ?? 2048);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const { cert, keys } = newCertificate(now, req.keyBits);
   // A certificate outliving its CA would only fail later, and more confusingly.
   const wanted = now.getTime() + checkValidityDays(req.validityDays ?? 365) * DAY_MS;
   cert.validity.notAfter = new Date(Math.min(wanted, caCert.validity.notAfter.getTime()));
