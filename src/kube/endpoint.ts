@@ -31,6 +31,17 @@ export interface ApiResponse {
   body: unknown;
 }
 
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Serialized as JSON. */
+  body?: unknown;
+  /** Default `application/json`; for PATCH e.g. `application/merge-patch+json` or `application/apply-patch+yaml`. */
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  idleMs?: number;
+}
+
 export class KubeEndpoint {
   readonly server: URL;
   private readonly agent: https.Agent;
@@ -64,11 +75,9 @@ export class KubeEndpoint {
    * for the response head; `idleMs` destroys a response that goes quiet that long (a watch whose connection
    * died without a FIN).
    */
-  open(
-    path: string,
-    opts: { signal?: AbortSignal; timeoutMs?: number; idleMs?: number } = {},
-  ): Promise<import('node:http').IncomingMessage> {
+  open(path: string, opts: RequestOptions = {}): Promise<import('node:http').IncomingMessage> {
     const token = this.bearer();
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     return new Promise((resolvePromise, reject) => {
       const req = https.request(
         {
@@ -77,9 +86,15 @@ export class KubeEndpoint {
           hostname: this.server.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: this.server.port || 443,
           path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
-          method: 'GET',
+          method: opts.method ?? 'GET',
           agent: this.agent,
-          headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            accept: 'application/json',
+            ...(payload
+              ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': payload.length }
+              : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           ...(opts.signal ? { signal: opts.signal } : {}),
         },
         (res) => {
@@ -99,11 +114,12 @@ export class KubeEndpoint {
       req.on('response', () => clearTimeout(timer));
       req.on('close', () => clearTimeout(timer));
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 
-  async json(path: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ApiResponse> {
+  /** Any verb; `body` is sent as JSON (or as `contentType`, e.g. a merge patch). */
+  async json(path: string, opts: Omit<RequestOptions, 'idleMs'> = {}): Promise<ApiResponse> {
     const res = await this.open(path, opts);
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
