@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import ts from 'typescript';
-import { createCA, issueCertificate } from '../certs/pki.js';
+import { createCA, issueCertificate } from '../src/certs/pki.js';
 import { type PacedResult, percentile, runPaced } from './paced-client.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 import type { ChildMessage, ProcessSample } from './server-process.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { certsCommand } from '../certs/command.js';
+import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
 import { webhookCommand } from './webhook/command.js';

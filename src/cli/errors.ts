@@ -50,6 +50,7 @@ const COMMANDER_USAGE = /^commander\.(?!helpDisplayed|version|help$)/;
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CommandExit) return err.code;
   if (err instanceof UsageError) return EXIT.usage;
+  if ((err as { exitCode?: unknown } | null)?.exitCode === 0) return EXIT.ok; // --help, --version
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && COMMANDER_USAGE.test(code)) return EXIT.usage;
   return EXIT.failed;

@@ -8,21 +8,19 @@ import { commands } from '../commands.js';
 import { CommandExit, EXIT, type ExitCode, errorMessage, exitCodeOf } from './errors.js';
 import { normalizeSingleDashFlags } from './flags.js';
 
-/** Flags network-resources-injector's manifests spell with one dash (Go's flag package). */
+/** network-resources-injector's flags, which Go's flag package also accepted with one dash. */
 const NRI_SINGLE_DASH_FLAGS = [
   'port',
   'bind-address',
   'tls-cert-file',
   'tls-private-key-file',
-  'insecure',
   'client-ca',
+  'insecure',
   'health-check-port',
   'network-resource-name-keys',
   'honor-resources',
   'injectHugepageDownApi',
-  'alsologtostderr',
-  'logtostderr',
-  'v',
+  'tls-min-version',
 ];
 
 export function program(): Command {

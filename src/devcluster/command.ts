@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { durationOption } from '../cli/flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ComponentName } from './controlplane.js';
 import { httpGet } from './probe.js';
@@ -32,11 +33,12 @@ export function devClusterCommand(): Command {
     .description('start the control plane in the background and wait until it schedules pods')
     .addOption(dirOption())
     .option('--no-scheduler', 'run etcd and kube-apiserver only')
-    .option('--timeout <seconds>', 'how long each component may take to become ready', '60')
-    .action(async (opts: { dir: string; scheduler: boolean; timeout: string }) => {
-      const timeoutSeconds = Number(opts.timeout);
-      if (!(timeoutSeconds > 0))
-        throw new Error(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+    .addOption(
+      durationOption('--timeout <duration>', 'how long each component may take to become ready', 60_000, {
+        minMs: 1,
+      }),
+    )
+    .action(async (opts: { dir: string; scheduler: boolean; timeout: number }) => {
       const dir = resolve(opts.dir);
       const existing = readState(dir);
       if (existing) {
@@ -59,7 +61,7 @@ export function devClusterCommand(): Command {
         dir,
         detached: true,
         scheduler: opts.scheduler,
-        readyTimeoutMs: timeoutSeconds * 1000,
+        readyTimeoutMs: opts.timeout,
         log: progressLogger(),
       });
       const pids = cp.pids();

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { PemPair } from '../../certs/pki.js';
+import type { PemPair } from '../certs/pki.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { apiserverArgs, apiserverReady } from './apiserver.js';
 import { K8S_BINARIES, resolveK8sBinaries } from './binaries.js';

@@ -2,7 +2,7 @@ import { generateKeyPair } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
+import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 
 /** Every key and certificate the control plane needs, as files under `<dir>/pki`. */
 export interface ControlPlaneCredentials {

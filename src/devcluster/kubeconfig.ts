@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { PemPair } from '../../certs/pki.js';
+import type { PemPair } from '../certs/pki.js';
 
 const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
 

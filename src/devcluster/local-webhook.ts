@@ -8,7 +8,7 @@ import {
   type V1MutatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
+import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../core/inject/config.js';
 import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';

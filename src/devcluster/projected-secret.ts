@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PemPair } from '../../certs/pki.js';
+import type { PemPair } from '../certs/pki.js';
 
 /**
  * TLS files laid out as the kubelet projects a Secret volume: `tls.crt` and `tls.key` are symlinks through

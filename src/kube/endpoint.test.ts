@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createCA, issueCertificate } from '../../certs/pki.js';
+import { createCA, issueCertificate } from '../certs/pki.js';
 import { fromKubeconfig, KubeEndpoint, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wirespeed-kubeconfig-'));

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCA, issueCertificate } from '../../certs/pki.js';
+import { createCA, issueCertificate } from '../certs/pki.js';
 import { KubeEndpoint } from './endpoint.js';
 import { ListWatch, type WatchedObject } from './list-watch.js';
 

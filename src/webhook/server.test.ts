@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { createCA, issueCertificate, type PemPair } from '../../certs/pki.js';
+import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { ProjectedSecretDir } from '../devcluster/projected-secret.js';

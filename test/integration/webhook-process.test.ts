@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCA, issueCertificate } from '../../certs/pki.js';
+import { createCA, issueCertificate } from '../../src/certs/pki.js';
 import { defaultInjectionConfig } from '../../src/core/inject/config.js';
 import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
 import { createNad, nadObject } from '../../src/devcluster/nads.js';

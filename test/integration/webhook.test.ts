@@ -9,7 +9,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCA, issueCertificate } from '../../certs/pki.js';
+import { createCA, issueCertificate } from '../../src/certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
 import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
 import { createNad, nadObject } from '../../src/devcluster/nads.js';

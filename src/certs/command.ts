@@ -2,11 +2,13 @@
  * `wirespeed certs`: a CA and the webhook's serving certificate in a directory, kept across runs and
  * renewed when they no longer fit, optionally printed as a Secret or a caBundle for kubectl.
  */
+
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { stringify } from 'yaml';
-import { ensureCertificates } from './files.js';
-import { canonicalIp, parseDuration, serviceDnsNames } from './pki.js';
+import { UsageError } from '../cli/errors.js';
+import { formatDuration, parseDuration } from '../cli/flags.js';
 
 /** Where the command writes; tests pass collectors, the CLI the process streams. */
 export interface CertsOutput {
@@ -17,7 +19,7 @@ export interface CertsOutput {
 const PRINT_CHOICES = ['none', 'secret', 'ca-bundle'] as const;
 type PrintWhat = (typeof PRINT_CHOICES)[number];
 
-interface CertsOptions {
+export interface CertsOptions {
   out: string;
   service: string;
   namespace: string;
@@ -30,17 +32,16 @@ interface CertsOptions {
   secretName: string;
 }
 
-const DAY_MS = 86_400_000;
-const DEFAULT_IPS = ['127.0.0.1'];
-/** Exit status for a bad option value, as distinct from a failure to do the work (1). */
-const USAGE_EXIT = 2;
+export const DAY_MS = 86_400_000;
+/** Outside the source tree: the CA key must not end up in a checkout or an image build context. */
+const DEFAULT_OUT = join(
+  process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'),
+  'wirespeed',
+  'certs',
+);
 
-class BadOptionValue extends InvalidArgumentError {
-  constructor(message: string) {
-    super(message);
-    this.exitCode = USAGE_EXIT;
-  }
-}
+/** commander reports it as an invalid option value; `wirespeed` exits 2. */
+class BadOptionValue extends InvalidArgumentError {}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -57,11 +58,9 @@ function dnsName(value: string, previous: string[] | undefined): string[] {
 }
 
 function ipAddress(value: string, previous: string[] | undefined): string[] {
-  try {
-    return [...(previous ?? []), canonicalIp(value)];
-  } catch {
+  if (isIP(value) === 0)
     throw new BadOptionValue('Give an IPv4 or IPv6 address, e.g. --ip 127.0.0.1 --ip ::1');
-  }
+  return [...(previous ?? []), value];
 }
 
 function kubernetesName(what: string, pattern: RegExp, maxLength: number, example: string) {
@@ -83,48 +82,10 @@ function validityDays(value: string): number {
   return days;
 }
 
-function renewBefore(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new BadOptionValue((err as Error).message);
-  }
-}
-
 function printWhat(value: string): PrintWhat {
   const choice = PRINT_CHOICES.find((c) => c === value);
   if (!choice) throw new BadOptionValue(`Choose one of ${PRINT_CHOICES.join(', ')}`);
   return choice;
-}
-
-const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-
-/** A `kubernetes.io/tls` Secret in the layout the webhook Deployment mounts. */
-export function tlsSecretYaml(opts: {
-  name: string;
-  namespace: string;
-  service: string;
-  caCertPem: string;
-  certPem: string;
-  keyPem: string;
-}): string {
-  const secret = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: opts.name,
-      namespace: opts.namespace,
-      labels: { 'app.kubernetes.io/name': opts.service, 'app.kubernetes.io/part-of': 'wirespeed' },
-    },
-    type: 'kubernetes.io/tls',
-    data: {
-      'tls.crt': base64(opts.certPem),
-      'tls.key': base64(opts.keyPem),
-      'ca.crt': base64(opts.caCertPem),
-    },
-  };
-  // No folding: base64 values stay on one line each.
-  return stringify(secret, { lineWidth: 0 });
 }
 
 const processOutput: CertsOutput = {
@@ -137,7 +98,7 @@ export function certsCommand(output: CertsOutput = processOutput): Command {
     .description(
       'Create or renew a CA and the webhook serving certificate in a directory (ca.crt, ca.key, tls.crt, tls.key)',
     )
-    .option('--out <dir>', 'directory for the files; keep it private, it holds the CA key', 'certs/out')
+    .option('--out <dir>', 'directory for the files; keep it private, it holds the CA key', DEFAULT_OUT)
     .option(
       '--service <name>',
       'Service in front of the webhook; its in-cluster DNS names go into the certificate',
@@ -156,10 +117,10 @@ export function certsCommand(output: CertsOutput = processOutput): Command {
     .addOption(
       new Option(
         '--renew-before <duration>',
-        'reissue the serving certificate when it expires within this long (d, h, m or s)',
+        'reissue the serving certificate when it expires within this long (e.g. 30d, 720h)',
       )
-        .argParser(renewBefore)
-        .default(parseDuration('30d'), '30d'),
+        .argParser(parseDuration)
+        .default(30 * DAY_MS, formatDuration(30 * DAY_MS)),
     )
     .option('--force', 'replace the CA and the serving certificate even if they are still good')
     .option(
@@ -191,53 +152,20 @@ that trusted the old one must be updated. Progress goes to stderr, --print outpu
 
 Examples:
   wirespeed certs
-  wirespeed certs --out certs/out --print secret | kubectl apply -f -
-  wirespeed certs --out certs/out --print ca-bundle
+  wirespeed certs --out ./pki --print secret | kubectl apply -f -
+  wirespeed certs --out ./pki --print ca-bundle
   wirespeed certs --service my-webhook --namespace my-ns --dns webhook.example.com --ip 127.0.0.1 --ip ::1
   wirespeed certs --days 90 --renew-before 14d --force`,
     );
 
   command.action(async (opts: CertsOptions) => {
     if (opts.days * DAY_MS <= opts.renewBefore) {
-      command.error(
-        `error: --days ${opts.days} is not longer than --renew-before, so every run would reissue the certificate; raise --days or lower --renew-before`,
-        { exitCode: USAGE_EXIT, code: 'wirespeed.certs.renewalWindow' },
+      throw new UsageError(
+        `--days ${opts.days} is not longer than --renew-before, so every run would reissue the certificate; raise --days or lower --renew-before`,
       );
     }
-    const commonName = `${opts.service}.${opts.namespace}.svc`;
-    const dnsNames = [...new Set([...serviceDnsNames(opts.service, opts.namespace), ...(opts.dns ?? [])])];
-    const ipAddresses = [...new Set(opts.ip ?? DEFAULT_IPS)];
-    output.stderr(
-      `certs: ensuring ${commonName} in ${opts.out} (DNS ${dnsNames.join(', ')}; IP ${ipAddresses.join(', ')})\n`,
-    );
-    const result = await ensureCertificates({
-      dir: opts.out,
-      commonName,
-      dnsNames,
-      ipAddresses,
-      validityDays: opts.days,
-      renewBeforeMs: opts.renewBefore,
-      force: opts.force === true,
-    });
-    const ca = result.caChanged
-      ? 'new CA: update every caBundle (wirespeed certs --print ca-bundle)'
-      : 'CA kept';
-    output.stderr(`certs: ${result.action} serving certificate (${result.reason}); ${ca}\n`);
-
-    if (opts.print === 'secret') {
-      output.stdout(
-        tlsSecretYaml({
-          name: opts.secretName,
-          namespace: opts.namespace,
-          service: opts.service,
-          caCertPem: result.ca.certPem,
-          certPem: result.serving.certPem,
-          keyPem: result.serving.keyPem,
-        }),
-      );
-    } else if (opts.print === 'ca-bundle') {
-      output.stdout(`${base64(result.ca.certPem)}\n`);
-    }
+    const { runCerts } = await import('./run.js');
+    await runCerts(opts, output);
   });
   return command;
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { errorMessage, exitCodeOf } from '../cli/errors.js';
 import { certsCommand } from './command.js';
 import { certificateInfo, keyMatchesCertificate, verifyIssuedBy } from './pki.js';
 
@@ -42,8 +43,9 @@ async function certs(...args: string[]): Promise<Run> {
   try {
     await command.parseAsync(args, { from: 'user' });
   } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    run.exitCode = err.exitCode;
+    // What src/cli/main.ts does with an error that ends a command.
+    if (!(err instanceof CommanderError)) run.stderr += `wirespeed: ${errorMessage(err)}\n`;
+    run.exitCode = exitCodeOf(err);
   }
   return run;
 }
@@ -180,10 +182,7 @@ describe('wirespeed certs with bad option values', () => {
     [['--days', '0'], "option '--days <n>' argument '0' is invalid. Give a whole number of days"],
     [['--days', 'ten'], "argument 'ten' is invalid. Give a whole number of days from 1 to 36500"],
     [['--days', '20'], '--days 20 is not longer than --renew-before, so every run would reissue'],
-    [
-      ['--renew-before', '2w'],
-      '"2w" is not a duration: write a whole number followed by d (days), h, m or s',
-    ],
+    [['--renew-before', '2w'], '"2w" is not a duration; use Go\'s units with an optional d for days'],
     [['--print', 'yaml'], "argument 'yaml' is invalid. Choose one of none, secret, ca-bundle"],
     [['--ip', '300.1.1.1'], 'Give an IPv4 or IPv6 address, e.g. --ip 127.0.0.1'],
     [['--dns', '10.0.0.1'], '10.0.0.1 is an IP address; pass it with --ip instead'],
@@ -225,7 +224,7 @@ describe('wirespeed certs --help', () => {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toContain('(default: 30d)');
-    expect(run.stdout).toContain('wirespeed certs --out certs/out --print secret | kubectl apply -f -');
+    expect(run.stdout).toContain('wirespeed certs --out ./pki --print secret | kubectl apply -f -');
   });
 });
 

@@ -13,7 +13,6 @@ import {
   keyMatchesCertificate,
   needsRenewal,
   type PemPair,
-  parseDuration,
   serviceDnsNames,
   verifyIssuedBy,
 } from './pki.js';
@@ -300,28 +299,6 @@ describe('needsRenewal', () => {
     expect(needsRenewal(serving.certPem, 0, new Date(notAfter - 1000))).toBe(false);
     expect(needsRenewal(serving.certPem, 0, new Date(notAfter))).toBe(true);
   });
-});
-
-describe('parseDuration', () => {
-  it.each([
-    ['30d', 30 * DAY_MS],
-    ['12h', 12 * 3_600_000],
-    ['90m', 90 * 60_000],
-    ['45s', 45_000],
-    ['0s', 0],
-    [' 7d ', 7 * DAY_MS],
-  ])('%s is %d ms', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each(['', '30', 'd', '3w', '1.5h', '-1d', '30 d', '30D', '99999999999999999d'])(
-    'rejects %j with a message saying what to write',
-    (text) => {
-      expect(() => parseDuration(text)).toThrow(
-        `"${text}" is not a duration: write a whole number followed by d (days), h, m or s, e.g. 30d or 12h`,
-      );
-    },
-  );
 });
 
 describe('TLS with issued certificates', () => {

@@ -243,17 +243,3 @@ export function keyMatchesCertificate(certPem: string, keyPem: string): boolean 
 export function needsRenewal(certPem: string, renewBeforeMs: number, now: Date = new Date()): boolean {
   return certificateInfo(certPem).notAfter.getTime() - now.getTime() <= renewBeforeMs;
 }
-
-const UNIT_MS = { d: DAY_MS, h: 3_600_000, m: 60_000, s: 1000 } as const;
-
-/** '30d', '12h', '90m', '45s' → milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([dhms])$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : Number.NaN;
-  if (!Number.isSafeInteger(ms)) {
-    throw new Error(
-      `"${text}" is not a duration: write a whole number followed by d (days), h, m or s, e.g. 30d or 12h`,
-    );
-  }
-  return ms;
-}
