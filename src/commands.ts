@@ -2,10 +2,18 @@ import type { Command } from 'commander';
 import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
+import { nodesCommand } from './nodes/command.js';
 import { webhookCommand } from './webhook/command.js';
 import { injectCommand } from './webhook/inject-command.js';
 
 /** Every `wirespeed` sub-command, in the order `wirespeed --help` lists them. */
 export function commands(): Command[] {
-  return [webhookCommand(), injectCommand(), certsCommand(), devClusterCommand(), demoCommand()];
+  return [
+    webhookCommand(),
+    injectCommand(),
+    nodesCommand(),
+    certsCommand(),
+    devClusterCommand(),
+    demoCommand(),
+  ];
 }
