@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
+import { installCommand } from './install/command.js';
 import { nodesCommand } from './nodes/command.js';
 import { webhookCommand } from './webhook/command.js';
 import { injectCommand } from './webhook/inject-command.js';
@@ -13,6 +14,7 @@ export function commands(): Command[] {
     injectCommand(),
     nodesCommand(),
     certsCommand(),
+    installCommand(),
     devClusterCommand(),
     demoCommand(),
   ];

@@ -34,7 +34,7 @@ export interface CertsOptions {
 
 export const DAY_MS = 86_400_000;
 /** Outside the source tree: the CA key must not end up in a checkout or an image build context. */
-const DEFAULT_OUT = join(
+export const DEFAULT_CERTS_DIR = join(
   process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'),
   'wirespeed',
   'certs',
@@ -98,7 +98,7 @@ export function certsCommand(output: CertsOutput = processOutput): Command {
     .description(
       'Create or renew a CA and the webhook serving certificate in a directory (ca.crt, ca.key, tls.crt, tls.key)',
     )
-    .option('--out <dir>', 'directory for the files; keep it private, it holds the CA key', DEFAULT_OUT)
+    .option('--out <dir>', 'directory for the files; keep it private, it holds the CA key', DEFAULT_CERTS_DIR)
     .option(
       '--service <name>',
       'Service in front of the webhook; its in-cluster DNS names go into the certificate',
