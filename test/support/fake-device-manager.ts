@@ -9,10 +9,10 @@ import {
   type Client,
   type ClientReadableStream,
   credentials,
-  type sendUnaryData,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
+  type sendUnaryData,
 } from '@grpc/grpc-js';
 import { devicePluginService, registrationService } from '../../src/agent/deviceplugin/protos.js';
 import type { Device, RegisterRequest } from '../../src/agent/deviceplugin/wire.js';
