@@ -36,6 +36,8 @@ export interface Container {
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
   env?: EnvVar[];
+  /** `Always` on an init container makes it a sidecar (restartable init container). */
+  restartPolicy?: string;
   [key: string]: unknown;
 }
 
@@ -52,6 +54,8 @@ export interface PodSpec {
   initContainers?: Container[];
   volumes?: Volume[];
   nodeSelector?: Record<string, string>;
+  nodeName?: string;
+  schedulerName?: string;
   [key: string]: unknown;
 }
 
@@ -60,6 +64,7 @@ export interface Pod {
   kind?: string;
   metadata?: ObjectMeta;
   spec?: PodSpec;
+  status?: { phase?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 

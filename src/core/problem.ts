@@ -11,7 +11,10 @@ export type ProblemCode =
   | 'ConflictingNodeSelector'
   | 'InvalidConfig'
   | 'InvalidRequest'
-  | 'LookupFailed';
+  | 'LookupFailed'
+  | 'InvalidQuantity'
+  | 'TooManyNetworks'
+  | 'NotPermitted';
 
 export interface Problem {
   readonly code: ProblemCode;

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { container, podOf, reportStatus, type StateSpec } from '../../../test/support/fit.js';
+import type { Pod } from '../kube.js';
+import { indexReport } from './capacity.js';
+import { podDemand } from './demand.js';
+import { DEFAULT_FIT_OPTIONS, type Fit, type FitOptions, fitNode } from './fit.js';
+import { heldOf } from './held.js';
+
+const A = 'intel.com/sriov_a';
+const B = 'intel.com/sriov_b';
+const managed = new Set([A, B]);
+
+interface Case {
+  name: string;
+  input: {
+    pod: Pod;
+    state?: StateSpec;
+    stale?: boolean;
+    held?: { numaNode: number | null; demand: Record<string, number> }[];
+    options?: Partial<FitOptions>;
+  };
+  want: Fit;
+}
+
+const fits = (numaNode: number | null, score: number): Fit => ({
+  fits: true,
+  numaNode,
+  score,
+  reason: null,
+  unresolvable: false,
+});
+const rejects = (reason: string, unresolvable = false): Fit => ({
+  fits: false,
+  numaNode: null,
+  score: 0,
+  reason,
+  unresolvable,
+});
+
+const one = (n: number, pool = A) => podOf('p', [container('app', { [pool]: n })]);
+const twoNuma = (a0: number, a1: number): StateSpec => ({ pools: { [A]: { 0: a0, 1: a1 } } });
+
+const cases: Case[] = [
+  {
+    name: 'pod asking for no managed pool fits without a report',
+    input: { pod: podOf('p', [container('app', { cpu: 1 })]) },
+    want: fits(null, 0),
+  },
+  { name: 'no report is rejected', input: { pod: one(1) }, want: rejects('no topology report') },
+  {
+    name: 'no report, fail open',
+    input: { pod: one(1), options: { missingReport: 'allow' } },
+    want: fits(null, 0),
+  },
+  {
+    name: 'stale report is rejected',
+    input: { pod: one(1), state: twoNuma(4, 4), stale: true },
+    want: rejects('stale topology report'),
+  },
+  { name: 'lowest NUMA node that holds it', input: { pod: one(3), state: twoNuma(2, 4) }, want: fits(1, 8) },
+  { name: 'exact fit scores 10', input: { pod: one(4), state: twoNuma(4, 4) }, want: fits(0, 10) },
+  {
+    name: 'spread prefers leftover',
+    input: { pod: one(1), state: twoNuma(4, 4), options: { score: 'spread' } },
+    want: fits(0, 8),
+  },
+  {
+    name: 'split across NUMA nodes is currently full',
+    input: { pod: one(3), state: { pools: { [A]: { 0: { free: 2, allocatable: 4 }, 1: 2 } } } },
+    want: rejects('no NUMA node has 3 free intel.com/sriov_a'),
+  },
+  {
+    name: 'allocatable too small on every NUMA node is unresolvable',
+    input: { pod: one(3), state: twoNuma(2, 2) },
+    want: rejects('no NUMA node has 3 allocatable intel.com/sriov_a', true),
+  },
+  {
+    name: 'pool absent is unresolvable',
+    input: { pod: one(1, B), state: twoNuma(2, 2) },
+    want: rejects('node has no intel.com/sriov_b', true),
+  },
+  {
+    name: 'held reservations take free devices on their NUMA node',
+    input: { pod: one(3), state: twoNuma(4, 4), held: [{ numaNode: 0, demand: { [A]: 2 } }] },
+    want: fits(1, 8),
+  },
+  {
+    name: 'reservations of unknown NUMA node count against every NUMA node',
+    input: { pod: one(3), state: twoNuma(4, 4), held: [{ numaNode: null, demand: { [A]: 2 } }] },
+    want: rejects('no NUMA node has 3 free intel.com/sriov_a'),
+  },
+  {
+    name: 'restricted: total free is enough, score says not aligned',
+    input: { pod: one(3), state: { policy: 'restricted', pools: { [A]: { 0: 2, 1: 2 } } } },
+    want: fits(null, 1),
+  },
+  {
+    name: 'best-effort: aligned fits score as aligned but give no NUMA node',
+    input: { pod: one(2), state: { policy: 'best-effort', pools: { [A]: { 0: 2, 1: 2 } } } },
+    want: fits(null, 10),
+  },
+];
+
+describe('fitNode', () => {
+  for (const { name, input, want } of cases) {
+    it(name, () => {
+      const demand = podDemand(input.pod, managed);
+      if (!demand.ok) throw new Error(demand.problem.message);
+      const held = input.held
+        ? heldOf(input.held.map((h) => ({ ...h, demand: new Map(Object.entries(h.demand)) })))
+        : undefined;
+      const capacity = input.state ? indexReport(reportStatus(input.state)) : undefined;
+      const got = fitNode(
+        demand.value,
+        { capacity, stale: input.stale ?? false, held },
+        { ...DEFAULT_FIT_OPTIONS, ...input.options },
+      );
+      expect(got).toEqual(want);
+    });
+  }
+});
