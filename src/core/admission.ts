@@ -99,6 +99,9 @@ const STATUS: Record<ProblemCode, { code: number; reason: string }> = {
   ConflictingHugepages: { code: 422, reason: 'Invalid' },
   ConflictingNodeSelector: { code: 422, reason: 'Invalid' },
   LookupFailed: { code: 503, reason: 'ServiceUnavailable' },
+  InvalidQuantity: { code: 422, reason: 'Invalid' },
+  TooManyNetworks: { code: 422, reason: 'Invalid' },
+  NotPermitted: { code: 403, reason: 'Forbidden' },
 };
 
 export function review(response: AdmissionResponse): AdmissionReviewResponse {

@@ -54,15 +54,30 @@ export function networkAnnotationForm(value: string): NetworkAnnotationForm {
   return /[[{"]/.test(value) ? 'json' : 'comma';
 }
 
-export function parseNetworkAnnotation(value: string, defaultNamespace: string): Result<NetworkSelection[]> {
-  return parseSelections(value, defaultNamespace, NETWORKS_LABEL);
+export interface ParseLimits {
+  /**
+   * Most elements accepted. Checked before any element is read, so a 256 KiB annotation naming one network
+   * tens of thousands of times costs a count of its commas (or one JSON.parse), not a parse per element.
+   */
+  maxElements?: number;
+  /** Places already taken by other annotations (the default network), named in the message. */
+  reserved?: number;
+}
+
+export function parseNetworkAnnotation(
+  value: string,
+  defaultNamespace: string,
+  limits: ParseLimits = {},
+): Result<NetworkSelection[]> {
+  return parseSelections(value, defaultNamespace, NETWORKS_LABEL, limits);
 }
 
 export function parseDefaultNetworkAnnotation(
   value: string,
   defaultNamespace: string,
+  limits: ParseLimits = {},
 ): Result<NetworkSelection> {
-  const parsed = parseSelections(value, defaultNamespace, DEFAULT_NETWORK_LABEL);
+  const parsed = parseSelections(value, defaultNamespace, DEFAULT_NETWORK_LABEL, limits);
   if (!parsed.ok) return parsed;
   const [only, ...rest] = parsed.value;
   if (only === undefined || rest.length > 0) {
@@ -167,14 +182,37 @@ const bad = <T = never>(reason: string): Check<T> => ({ ok: false, reason });
 
 const invalid = <T = never>(message: string): Result<T> => fail<T>('InvalidNetworkAnnotation', message);
 
-function parseSelections(value: string, defaultNamespace: string, label: string): Result<NetworkSelection[]> {
+function parseSelections(
+  value: string,
+  defaultNamespace: string,
+  label: string,
+  limits: ParseLimits,
+): Result<NetworkSelection[]> {
+  if (typeof value !== 'string') return invalid(`${label} must be a string, got ${typeName(value)}`);
   if (value.trim() === '') return ok([]);
   const parsed =
     networkAnnotationForm(value) === 'json'
-      ? parseJsonForm(value, defaultNamespace, label)
-      : parseCommaForm(value, defaultNamespace, label);
+      ? parseJsonForm(value, defaultNamespace, label, limits)
+      : parseCommaForm(value, defaultNamespace, label, limits);
   if (!parsed.ok) return parsed;
   return checkAcrossElements(parsed.value, label);
+}
+
+/** Elements of the comma form, counted without splitting, stopping as soon as the count passes `max`. */
+function countCommaElements(value: string, max: number): number {
+  let count = 1;
+  for (let at = value.indexOf(','); at >= 0 && count <= max; at = value.indexOf(',', at + 1)) count++;
+  return count;
+}
+
+function tooMany(label: string, found: string, limits: ParseLimits): Result<never> {
+  const reserved = limits.reserved ?? 0;
+  const besides = reserved > 0 ? ' besides the default network' : '';
+  return fail(
+    'TooManyNetworks',
+    `${label} selects ${found} networks${besides}; a pod may select at most ${(limits.maxElements ?? 0) + reserved} ` +
+      '(the cluster administrator sets the limit with the webhook flag --max-networks)',
+  );
 }
 
 interface ParsedElement {
@@ -183,7 +221,14 @@ interface ParsedElement {
   shown: string;
 }
 
-function parseCommaForm(value: string, defaultNamespace: string, label: string): Result<ParsedElement[]> {
+function parseCommaForm(
+  value: string,
+  defaultNamespace: string,
+  label: string,
+  limits: ParseLimits,
+): Result<ParsedElement[]> {
+  const max = limits.maxElements ?? Number.POSITIVE_INFINITY;
+  if (countCommaElements(value, max) > max) return tooMany(label, `more than ${max}`, limits);
   const elements: ParsedElement[] = [];
   for (const [i, raw] of value.split(',').entries()) {
     const item = raw.trim();
@@ -222,7 +267,12 @@ function parseCommaItem(item: string, defaultNamespace: string): Check<NetworkSe
   return good(selection);
 }
 
-function parseJsonForm(value: string, defaultNamespace: string, label: string): Result<ParsedElement[]> {
+function parseJsonForm(
+  value: string,
+  defaultNamespace: string,
+  label: string,
+  limits: ParseLimits,
+): Result<ParsedElement[]> {
   let document: unknown;
   try {
     document = JSON.parse(value);
@@ -239,6 +289,8 @@ function parseJsonForm(value: string, defaultNamespace: string, label: string): 
         `wrap it in brackets, e.g. [{"name":"net1"}]`,
     );
   }
+  if (document.length > (limits.maxElements ?? Number.POSITIVE_INFINITY))
+    return tooMany(label, String(document.length), limits);
   const elements: ParsedElement[] = [];
   for (const [i, element] of (document as unknown[]).entries()) {
     const shown = preview(element);

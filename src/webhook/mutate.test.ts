@@ -116,6 +116,30 @@ describe('handleAdmission', () => {
     expect(response.status.message).toMatch(/HTTP 500.*retry/);
   });
 
+  it('denies a pod naming 40,000 networks with 422 before asking the NAD source anything', async () => {
+    let lookups = 0;
+    const counting: NadSource = {
+      synced: true,
+      get: (namespace, name) => {
+        lookups++;
+        return deps.nads.get(namespace, name);
+      },
+      start: async () => {},
+      stop: async () => {},
+    };
+    const names = Array.from({ length: 40_000 }, (_, i) => `absent-${i}`).join(',');
+    const result = await handleAdmission(
+      reviewWith((r) => {
+        r.request.object.metadata.annotations['k8s.v1.cni.cncf.io/networks'] = names;
+      }),
+      { ...deps, nads: counting },
+    );
+    const response = (result.body as { response: { status: { code: number; message: string } } }).response;
+    expect(response.status.code).toBe(422);
+    expect(response.status.message).toContain('a pod may select at most 64');
+    expect(lookups).toBe(0);
+  });
+
   it('rejects what is not an AdmissionReview v1 with HTTP 400 naming the problem', async () => {
     const v1beta1 = await handleAdmission({ ...fixture, apiVersion: 'admission.k8s.io/v1beta1' }, deps);
     expect(v1beta1.httpStatus).toBe(400);

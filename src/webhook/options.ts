@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { intOption } from '../cli/flags.js';
 import {
+  DEFAULT_MAX_NETWORKS,
   defaultInjectionConfig,
   type InjectionConfig,
   parseResourceNameKeys,
@@ -13,6 +15,7 @@ export interface DecisionOptions {
   injectHugepageDownApi: boolean;
   defaultNetworkNamespace?: string;
   hugepagesMountPath: string;
+  maxNetworks: number;
 }
 
 export function addDecisionOptions(command: Command): Command {
@@ -40,6 +43,15 @@ export function addDecisionOptions(command: Command): Command {
       '--hugepages-mount-path <path>',
       'where the hugepages volume is mounted (one page size)',
       '/dev/hugepages',
+    )
+    .addOption(
+      intOption(
+        '--max-networks <n>',
+        'most network selection elements one pod may name (networks annotation plus default network); more is denied before any lookup',
+        DEFAULT_MAX_NETWORKS,
+        1,
+        4096,
+      ),
     );
 }
 
@@ -56,6 +68,7 @@ export function decisionConfig(opts: DecisionOptions): InjectionConfig {
     honorResources: opts.honorResources,
     injectHugepageDownApi: opts.injectHugepageDownApi,
     hugepagesMountPath: opts.hugepagesMountPath,
+    maxNetworks: opts.maxNetworks ?? DEFAULT_MAX_NETWORKS,
     ...(opts.defaultNetworkNamespace ? { defaultNetworkNamespace: opts.defaultNetworkNamespace } : {}),
   });
 }

@@ -4,6 +4,7 @@
  */
 import { fail, ok, type Result } from '../problem.js';
 import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
+import { normalizeAbsolutePath } from './paths.js';
 
 export const NODE_SELECTOR_ANNOTATION = 'k8s.v1.cni.cncf.io/nodeSelector';
 export const HUGEPAGES_ANNOTATION = 'wirespeed.io/hugepages';
@@ -126,8 +127,8 @@ export function parseMounts(value: string, nad: string): Result<HostMount[]> {
         `${where} entry "${entry}" must be <host path>[:<container path>][:ro|:rw]`,
       );
     }
-    const hostPath = normalizePath(parts[0] ?? '');
-    const mountPath = normalizePath(parts[1] ?? parts[0] ?? '');
+    const hostPath = normalizeAbsolutePath(parts[0] ?? '');
+    const mountPath = normalizeAbsolutePath(parts[1] ?? parts[0] ?? '');
     for (const path of [hostPath, mountPath]) {
       if (path === undefined) {
         return fail(
@@ -141,13 +142,6 @@ export function parseMounts(value: string, nad: string): Result<HostMount[]> {
   if (mounts.length === 0)
     return fail('InvalidNetworkAttachment', `${where} is empty; expected e.g. /var/run/vhost-user`);
   return ok(mounts);
-}
-
-function normalizePath(path: string): string | undefined {
-  const p = path.trim();
-  if (!p.startsWith('/') || /\s/.test(p) || p.split('/').includes('..')) return undefined;
-  const normalized = p.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-  return normalized;
 }
 
 /**

@@ -23,7 +23,15 @@ export interface InjectionConfig {
   /** Mount path of the podnetinfo Downward API volume. */
   podnetinfoMountPath: string;
   userDefinedInjections: UserDefinedInjection[];
+  /**
+   * Most network selection elements (networks annotation plus default network) one pod may name. Multus users
+   * have a handful; the cap keeps one hostile pod's decision small and is checked before any NAD lookup.
+   */
+  maxNetworks: number;
 }
+
+/** `--max-networks` default: well above any real pod (a CNF has a handful), far below what costs time. */
+export const DEFAULT_MAX_NETWORKS = 64;
 
 export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {}): InjectionConfig {
   return {
@@ -33,6 +41,7 @@ export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {})
     hugepagesMountPath: '/dev/hugepages',
     podnetinfoMountPath: '/etc/podnetinfo',
     userDefinedInjections: [],
+    maxNetworks: DEFAULT_MAX_NETWORKS,
     ...overrides,
   };
 }

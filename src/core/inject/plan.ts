@@ -42,6 +42,7 @@ import {
   TARGET_CONTAINERS_ANNOTATION,
 } from './annotations.js';
 import type { InjectionConfig, UserDefinedInjection } from './config.js';
+import { cleanPath } from './paths.js';
 
 export const PODNETINFO_VOLUME = 'podnetinfo';
 
@@ -92,14 +93,23 @@ function selectionsOf(pod: Pod, config: InjectionConfig, ctx: InjectionContext):
   const annotations = effectiveAnnotations(pod, config);
   const selected: Selected[] = [];
   const defaultNetwork = annotations[DEFAULT_NETWORK_ANNOTATION];
-  if (defaultNetwork !== undefined && defaultNetwork.trim() !== '') {
-    const parsed = parseDefaultNetworkAnnotation(defaultNetwork, config.defaultNetworkNamespace ?? namespace);
+  const limits = { maxElements: config.maxNetworks };
+  if (defaultNetwork !== undefined && (typeof defaultNetwork !== 'string' || defaultNetwork.trim() !== '')) {
+    const parsed = parseDefaultNetworkAnnotation(
+      defaultNetwork,
+      config.defaultNetworkNamespace ?? namespace,
+      limits,
+    );
     if (!parsed.ok) return parsed;
     selected.push({ selection: parsed.value, source: DEFAULT_NETWORK_ANNOTATION });
   }
   const networks = annotations[NETWORKS_ANNOTATION];
   if (networks !== undefined) {
-    const parsed = parseNetworkAnnotation(networks, namespace);
+    // The default network takes one of the pod's places.
+    const parsed = parseNetworkAnnotation(networks, namespace, {
+      maxElements: config.maxNetworks - selected.length,
+      reserved: selected.length,
+    });
     if (!parsed.ok) return parsed;
     for (const selection of parsed.value) selected.push({ selection, source: NETWORKS_ANNOTATION });
   }
@@ -214,6 +224,18 @@ function addDemand(demand: Demand, container: string, resource: string, amount: 
   perContainer.set(resource, (perContainer.get(resource) ?? 0n) + amount);
 }
 
+function addMounts(mounts: Map<string, Map<string, HostMount>>, container: string, add: HostMount[]): void {
+  let perContainer = mounts.get(container);
+  if (!perContainer) {
+    perContainer = new Map();
+    mounts.set(container, perContainer);
+  }
+  for (const mount of add) {
+    const key = `${mount.hostPath}\u0000${mount.mountPath}`;
+    if (!perContainer.has(key)) perContainer.set(key, mount);
+  }
+}
+
 const isHugepages = (resource: string): boolean => resource.startsWith('hugepages-');
 const pageSizeOf = (resource: string): string => resource.slice('hugepages-'.length);
 const formatQuantity = (resource: string, amount: bigint): string =>
@@ -231,6 +253,7 @@ class Planner {
   ) {
     this.containers = pod.spec?.containers ?? [];
     this.volumes = pod.spec?.volumes ?? [];
+    for (const volume of this.volumes) this.indexVolume(volume);
   }
 
   plan(nads: NadIndex, selected: readonly Selected[]): InjectionDecision {
@@ -244,7 +267,8 @@ class Planner {
     if (!targets.ok) return deny(targets.problem);
 
     const demand: Demand = new Map();
-    const mounts = new Map<string, HostMount[]>();
+    // Per container, each (host path, mount path) once: a NAD selected N times adds its mounts once, not N times.
+    const mounts = new Map<string, Map<string, HostMount>>();
     const nodeSelector = new Map<string, { value: string; from: string }>();
     let anyDevice = false;
     const needsByNad = new Map<string, AttachmentNeeds>();
@@ -285,7 +309,7 @@ class Planner {
       }
       for (const { pageSize, bytes } of needs.hugepages)
         addDemand(demand, container, `hugepages-${pageSize}`, bytes);
-      if (needs.mounts.length > 0) mounts.set(container, [...(mounts.get(container) ?? []), ...needs.mounts]);
+      if (needs.mounts.length > 0) addMounts(mounts, container, needs.mounts);
     }
 
     const record = this.planResources(demand, recorded.value);
@@ -324,11 +348,10 @@ class Planner {
     }
     const lookup = (s: NetworkSelection): string | undefined =>
       byNetwork.get(`${s.namespace}/${s.name}`) ?? byNetwork.get(s.name);
+    const selectedNames = new Set<string>();
+    for (const { selection: s } of selected) selectedNames.add(`${s.namespace}/${s.name}`).add(s.name);
     for (const network of byNetwork.keys()) {
-      const matched = selected.some(
-        ({ selection: s }) => network === `${s.namespace}/${s.name}` || network === s.name,
-      );
-      if (!matched) {
+      if (!selectedNames.has(network)) {
         return fail(
           'InvalidRequest',
           `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network "${network}", which the pod does not select`,
@@ -438,19 +461,52 @@ class Planner {
 
   /** Per container, the mounts to append, flushed after every plan step so ops stay in container order. */
   private readonly pendingMounts = new Map<number, VolumeMount[]>();
+  /**
+   * Per container, by normalised mount path, the mount there (the pod's own first, then ours), and the names
+   * mounted. Built once per container, so each check is a lookup rather than a scan and copy of the list.
+   */
+  private readonly mountIndex = new Map<number, { byPath: Map<string, VolumeMount>; names: Set<string> }>();
+  /** Volumes by name, and hostPath volumes by normalised host path; the pod's own win, as a scan would find. */
+  private readonly volumesByName = new Map<string, Volume>();
+  private readonly hostVolumes = new Map<string, Volume>();
 
-  private mountsOf(index: number): VolumeMount[] {
-    return [...(this.containers[index]?.volumeMounts ?? []), ...(this.pendingMounts.get(index) ?? [])];
+  private indexVolume(volume: Volume): void {
+    if (!this.volumesByName.has(volume.name)) this.volumesByName.set(volume.name, volume);
+    const hostPath = volume.hostPath?.path;
+    if (hostPath !== undefined) {
+      const key = cleanPath(hostPath);
+      if (!this.hostVolumes.has(key)) this.hostVolumes.set(key, volume);
+    }
+  }
+
+  private addVolume(volume: Volume): void {
+    this.newVolumes.push(volume);
+    this.indexVolume(volume);
+  }
+
+  private mountsOf(index: number): { byPath: Map<string, VolumeMount>; names: Set<string> } {
+    let entry = this.mountIndex.get(index);
+    if (!entry) {
+      entry = { byPath: new Map(), names: new Set() };
+      for (const mount of this.containers[index]?.volumeMounts ?? []) indexMount(entry, mount);
+      this.mountIndex.set(index, entry);
+    }
+    return entry;
+  }
+
+  private mountAt(index: number, path: string): VolumeMount | undefined {
+    return this.mountsOf(index).byPath.get(cleanPath(path));
   }
 
   private addMount(index: number, mount: VolumeMount): void {
     const list = this.pendingMounts.get(index) ?? [];
     list.push(mount);
     this.pendingMounts.set(index, list);
+    indexMount(this.mountsOf(index), mount);
   }
 
   private volumeNamed(name: string): Volume | undefined {
-    return this.volumes.find((v) => v.name === name) ?? this.newVolumes.find((v) => v.name === name);
+    return this.volumesByName.get(name);
   }
 
   /**
@@ -485,7 +541,7 @@ class Planner {
         : this.config.hugepagesMountPath;
       for (const [index, container] of this.containers.entries()) {
         if (!demand.get(container.name)?.has(`hugepages-${size}`)) continue;
-        const atPath = this.mountsOf(index).find((m) => m.mountPath === mountPath);
+        const atPath = this.mountAt(index, mountPath);
         if (atPath) {
           const volume = this.volumeNamed(atPath.name);
           if (volume?.emptyDir?.medium?.startsWith('HugePages')) continue;
@@ -501,7 +557,7 @@ class Planner {
             `pod already has a volume named ${volumeName} that is not an emptyDir with medium ${medium}; rename it`,
           );
         }
-        if (!existing) this.newVolumes.push({ name: volumeName, emptyDir: { medium } });
+        if (!existing) this.addVolume({ name: volumeName, emptyDir: { medium } });
         this.addMount(index, { name: volumeName, mountPath });
       }
     }
@@ -509,12 +565,10 @@ class Planner {
   }
 
   /** hostPath volumes for socket directories and device nodes, one per host path, mounted where needed. */
-  private planHostMounts(mounts: Map<string, HostMount[]>): Result<void> {
+  private planHostMounts(mounts: Map<string, Map<string, HostMount>>): Result<void> {
     for (const [index, container] of this.containers.entries()) {
-      for (const mount of mounts.get(container.name) ?? []) {
-        let volume =
-          this.volumes.find((v) => v.hostPath?.path === mount.hostPath) ??
-          this.newVolumes.find((v) => v.hostPath?.path === mount.hostPath);
+      for (const mount of mounts.get(container.name)?.values() ?? []) {
+        let volume = this.hostVolumes.get(mount.hostPath);
         if (!volume) {
           const name = hostVolumeName(mount.hostPath);
           if (this.volumeNamed(name)) {
@@ -524,11 +578,12 @@ class Planner {
             );
           }
           volume = { name, hostPath: { path: mount.hostPath } };
-          this.newVolumes.push(volume);
+          this.addVolume(volume);
         }
-        const atPath = this.mountsOf(index).find((m) => m.mountPath === mount.mountPath);
+        const atPath = this.mountAt(index, mount.mountPath);
         if (atPath) {
-          if (this.volumeNamed(atPath.name)?.hostPath?.path === mount.hostPath) continue;
+          const there = this.volumeNamed(atPath.name)?.hostPath?.path;
+          if (there !== undefined && cleanPath(there) === mount.hostPath) continue;
           return fail(
             'InvalidRequest',
             `container ${container.name} already mounts volume ${atPath.name} at ${mount.mountPath}, where its networks need host path ${mount.hostPath}`,
@@ -548,9 +603,8 @@ class Planner {
   private planPodnetinfo(demand: Demand): Result<void> {
     const mountPath = this.config.podnetinfoMountPath;
     for (const [index, container] of this.containers.entries()) {
-      const mounts = this.mountsOf(index);
-      if (mounts.some((m) => m.name === PODNETINFO_VOLUME)) continue;
-      const clash = mounts.find((m) => m.mountPath === mountPath);
+      if (this.mountsOf(index).names.has(PODNETINFO_VOLUME)) continue;
+      const clash = this.mountAt(index, mountPath);
       if (clash) {
         return fail(
           'InvalidRequest',
@@ -664,6 +718,15 @@ class Planner {
       this.ops.push({ op: 'add', path: `/metadata/annotations/${escapePointer(key)}`, value: wanted[key] });
     }
   }
+}
+
+function indexMount(
+  entry: { byPath: Map<string, VolumeMount>; names: Set<string> },
+  mount: VolumeMount,
+): void {
+  const path = cleanPath(mount.mountPath);
+  if (!entry.byPath.has(path)) entry.byPath.set(path, mount);
+  entry.names.add(mount.name);
 }
 
 /** A stable, valid volume name for a host path: readable prefix plus a hash so distinct paths never collide. */
