@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
+import { extenderCommand } from './extender/command.js';
 import { installCommand } from './install/command.js';
 import { nodesCommand } from './nodes/command.js';
 import { webhookCommand } from './webhook/command.js';
@@ -12,6 +13,7 @@ export function commands(): Command[] {
   return [
     webhookCommand(),
     injectCommand(),
+    extenderCommand(),
     nodesCommand(),
     certsCommand(),
     installCommand(),

@@ -6,20 +6,19 @@
  * two map reads and a comparison.
  */
 import type { NodeNetworkState, NodeNetworkStateStatus } from '../api/wirespeed-v1alpha1.js';
+import { indexReport, type NodeCapacity } from '../core/fit/capacity.js';
 
 export interface LeaseLite {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string; acquireTime?: string };
 }
 
+export type StaleWhy = 'lease-missing' | 'lease-expired' | 'report-too-old';
+
 export type ReportLookup =
-  | { kind: 'fresh'; status: NodeNetworkStateStatus }
+  | { kind: 'fresh'; capacity: NodeCapacity }
   | { kind: 'missing' }
-  | {
-      kind: 'stale';
-      why: 'lease-missing' | 'lease-expired' | 'report-too-old';
-      status: NodeNetworkStateStatus;
-    };
+  | { kind: 'stale'; why: StaleWhy; capacity: NodeCapacity };
 
 export interface NodeReportOptions {
   /** Judge liveness by the agents' Leases (named `<leaseNamePrefix><node>`); false: only by reportTime. */
@@ -31,6 +30,8 @@ export interface NodeReportOptions {
 
 interface Held {
   status: NodeNetworkStateStatus;
+  /** The report indexed once here, so a filter call reads maps and never walks the report. */
+  capacity: NodeCapacity;
   reportMs: number;
 }
 
@@ -38,12 +39,12 @@ export class NodeReports {
   private readonly reports = new Map<string, Held>();
   /** Node name → epoch ms after which its agent counts as dead. */
   private readonly leaseDeadlines = new Map<string, number>();
-  private readonly listeners: Array<(node: string, status: NodeNetworkStateStatus | undefined) => void> = [];
+  private readonly listeners: Array<(node: string, capacity: NodeCapacity | undefined) => void> = [];
 
   constructor(private readonly opts: NodeReportOptions) {}
 
   /** Called after every change of a node's report (undefined: deleted), e.g. to settle reservations. */
-  onChange(listener: (node: string, status: NodeNetworkStateStatus | undefined) => void): void {
+  onChange(listener: (node: string, capacity: NodeCapacity | undefined) => void): void {
     this.listeners.push(listener);
   }
 
@@ -57,8 +58,9 @@ export class NodeReports {
       return;
     }
     const reportMs = Date.parse(status.reportTime);
-    this.reports.set(name, { status, reportMs: Number.isNaN(reportMs) ? 0 : reportMs });
-    for (const listener of this.listeners) listener(name, status);
+    const capacity = indexReport(status);
+    this.reports.set(name, { status, capacity, reportMs: Number.isNaN(reportMs) ? 0 : reportMs });
+    for (const listener of this.listeners) listener(name, capacity);
   }
 
   deleteReport(name: string): void {
@@ -97,17 +99,21 @@ export class NodeReports {
     if (!held) return { kind: 'missing' };
     if (this.opts.useLeases) {
       const deadline = this.leaseDeadlines.get(node);
-      if (deadline === undefined) return { kind: 'stale', why: 'lease-missing', status: held.status };
-      if (nowMs > deadline) return { kind: 'stale', why: 'lease-expired', status: held.status };
+      if (deadline === undefined) return { kind: 'stale', why: 'lease-missing', capacity: held.capacity };
+      if (nowMs > deadline) return { kind: 'stale', why: 'lease-expired', capacity: held.capacity };
     }
     if (this.opts.maxReportAgeMs > 0 && nowMs - held.reportMs > this.opts.maxReportAgeMs) {
-      return { kind: 'stale', why: 'report-too-old', status: held.status };
+      return { kind: 'stale', why: 'report-too-old', capacity: held.capacity };
     }
-    return { kind: 'fresh', status: held.status };
+    return { kind: 'fresh', capacity: held.capacity };
   }
 
   status(node: string): NodeNetworkStateStatus | undefined {
     return this.reports.get(node)?.status;
+  }
+
+  capacity(node: string): NodeCapacity | undefined {
+    return this.reports.get(node)?.capacity;
   }
 
   nodes(): IterableIterator<string> {

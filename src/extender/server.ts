@@ -22,6 +22,11 @@ export interface ServingTls {
 export interface ServerOptions {
   port: number;
   bindAddress: string;
+  /**
+   * A second, plain-HTTP listener with only /healthz, /readyz and /metrics, for the kubelet's probes and
+   * Prometheus while the verbs stay on loopback (a caller that can reach bind can place pods).
+   */
+  health?: { port: number; bindAddress: string };
   tls?: ServingTls;
   keepAliveTimeoutMs: number;
   requestTimeoutMs: number;
@@ -31,6 +36,7 @@ export interface ServerOptions {
 
 export interface Listening {
   port: number;
+  healthPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -43,8 +49,7 @@ export async function serveExtender(
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (routes(req, res)) return;
+  const probe = (req: IncomingMessage, res: ServerResponse): void => {
     const path = req.url?.split('?', 1)[0];
     req.resume();
     if (req.method === 'GET' && path === '/healthz') text(res, 200, 'ok');
@@ -57,6 +62,9 @@ export async function serveExtender(
         (err) => text(res, 500, `metrics failed: ${(err as Error).message}`),
       );
     } else text(res, 404, JSON.stringify({ Error: `no route ${req.method} ${path}` }), 'application/json');
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!routes(req, res)) probe(req, res);
   };
   const server = opts.tls
     ? https.createServer(
@@ -74,30 +82,60 @@ export async function serveExtender(
   server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   server.headersTimeout = Math.min(opts.keepAliveTimeoutMs + 1000, opts.requestTimeoutMs);
   server.requestTimeout = opts.requestTimeoutMs;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.bindAddress, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
+  const port = await listen(server, opts.port, opts.bindAddress);
+  let healthServer: http.Server | undefined;
+  let healthPort: number | undefined;
+  if (opts.health) {
+    healthServer = http.createServer(probe);
+    try {
+      healthPort = await listen(healthServer, opts.health.port, opts.health.bindAddress);
+    } catch (err) {
+      await close(server, 0);
+      throw err;
+    }
+  }
   probes.log.info(
-    { port, bindAddress: opts.bindAddress, tls: !!opts.tls, clientCertificates: !!opts.tls?.clientCaFile },
+    {
+      port,
+      bindAddress: opts.bindAddress,
+      healthPort,
+      tls: !!opts.tls,
+      clientCertificates: !!opts.tls?.clientCaFile,
+    },
     'extender listening',
   );
   let closing: Promise<void> | undefined;
   return {
     port,
+    healthPort,
     close: () => {
-      closing ??= new Promise((resolve) => {
-        const deadline = setTimeout(() => server.closeAllConnections(), opts.shutdownTimeoutMs);
-        server.close(() => {
-          clearTimeout(deadline);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      closing ??= Promise.all([
+        close(server, opts.shutdownTimeoutMs),
+        healthServer ? close(healthServer, 1000) : undefined,
+      ]).then(() => undefined);
       return closing;
     },
   };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections, cuts the rest at the deadline. */
+function close(server: http.Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

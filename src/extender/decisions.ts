@@ -1,0 +1,109 @@
+/**
+ * Filter and prioritize: the core fit (src/core/fit) over the in-memory report index and the ledger. Runs
+ * inside the scheduler's serial cycle, so it is synchronous: map reads and arithmetic, no await, no API call.
+ */
+
+import {
+  type Fit,
+  type FitOptions,
+  fitNode,
+  type Ledger,
+  NO_REPORT,
+  NOTHING_HELD,
+  type PodDemand,
+  podDemand,
+  STALE_REPORT,
+} from '../core/fit/index.js';
+import type { Pod } from '../core/kube.js';
+import type { ExtenderMetrics } from './metrics.js';
+import type { NodeReports } from './node-reports.js';
+import type { ExtenderVerbs } from './routes.js';
+import type { FilterDecision, NodesRequest } from './wire.js';
+
+export interface DecisionDeps {
+  reports: NodeReports;
+  /** Undefined: trust the reports alone (for comparison only: pods placed since a report are not counted). */
+  ledger: Ledger | undefined;
+  /** Pools the extender decides on: the configured ones and every pool a report names. */
+  managed: ReadonlySet<string>;
+  options: FitOptions;
+  now: () => number;
+  metrics: ExtenderMetrics;
+  /** Told each filtered pod's demand (bind mode remembers it for the bind call). */
+  onFiltered?: (pod: Pod, demand: PodDemand) => void;
+}
+
+/** The low-cardinality metric label of a rejection. */
+export function reasonKind(fit: Fit): string {
+  if (fit.reason === NO_REPORT) return 'no-report';
+  if (fit.reason === STALE_REPORT) return 'stale-report';
+  if (fit.reason?.startsWith('node has no ')) return 'pool-absent';
+  if (fit.reason === null) return 'none';
+  return fit.unresolvable ? 'never-fits' : 'full';
+}
+
+export interface Decisions extends Pick<ExtenderVerbs, 'filter' | 'prioritize'> {
+  /** The demand of a pod for the managed pools, or the message why it cannot be read. */
+  demandOf(pod: Pod): { ok: true; value: PodDemand } | { ok: false; message: string };
+  /** The fit of a pod on one node now, under the ledger. */
+  fitOn(demand: PodDemand, node: string): Fit;
+}
+
+export function createDecisions(deps: DecisionDeps): Decisions {
+  const { reports, ledger, managed, options, metrics } = deps;
+
+  const demandOf: Decisions['demandOf'] = (pod) => {
+    const demand = podDemand(pod, managed);
+    return demand.ok ? demand : { ok: false, message: demand.problem.message };
+  };
+
+  const fitOn = (demand: PodDemand, node: string, nowMs = deps.now()): Fit => {
+    const report = reports.lookup(node, nowMs);
+    return fitNode(
+      demand,
+      {
+        capacity: report.kind === 'missing' ? undefined : report.capacity,
+        stale: report.kind === 'stale',
+        held: ledger?.heldOn(node) ?? NOTHING_HELD,
+      },
+      options,
+    );
+  };
+
+  const filter = (request: NodesRequest): FilterDecision => {
+    const decision: FilterDecision = { fits: [], failed: {}, unresolvable: {} };
+    const demand = demandOf(request.pod);
+    if (!demand.ok) {
+      // The pod itself is unreadable (e.g. "1.5" devices): no node can ever take it as written.
+      for (const node of request.nodeNames) decision.unresolvable[node] = demand.message;
+      metrics.rejected.inc({ reason: 'invalid-pod' }, request.nodeNames.length);
+      return decision;
+    }
+    deps.onFiltered?.(request.pod, demand.value);
+    const nowMs = deps.now();
+    const rejected = new Map<string, number>();
+    for (const node of request.nodeNames) {
+      const f = fitOn(demand.value, node, nowMs);
+      if (f.fits) {
+        decision.fits.push(node);
+        continue;
+      }
+      const reason = f.reason ?? 'does not fit';
+      if (f.unresolvable) decision.unresolvable[node] = reason;
+      else decision.failed[node] = reason;
+      const kind = reasonKind(f);
+      rejected.set(kind, (rejected.get(kind) ?? 0) + 1);
+    }
+    for (const [reason, n] of rejected) metrics.rejected.inc({ reason }, n);
+    return decision;
+  };
+
+  const prioritize = (request: NodesRequest): { node: string; score: number }[] => {
+    const demand = demandOf(request.pod);
+    if (!demand.ok) return request.nodeNames.map((node) => ({ node, score: 0 }));
+    const nowMs = deps.now();
+    return request.nodeNames.map((node) => ({ node, score: fitOn(demand.value, node, nowMs).score }));
+  };
+
+  return { filter, prioritize, demandOf, fitOn };
+}

@@ -1,0 +1,116 @@
+/**
+ * Keeps the ledger in step with the cluster: a pod seen bound to a node reserves its devices there (whoever
+ * scheduled it), a report that lists the pod settles the reservation, a pod deleted or terminal releases it,
+ * and a TTL drops reservations whose report never comes. The handlers are synchronous and cheap, so a relist
+ * of thousands of pods does not hold the event loop for long.
+ */
+import type { Ledger, NodeCapacity } from '../core/fit/index.js';
+import type { Pod } from '../core/kube.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Decisions } from './decisions.js';
+import type { ExtenderMetrics } from './metrics.js';
+
+export interface BoundPod extends Pod {
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
+  spec?: Pod['spec'] & { nodeName?: string };
+  status?: { phase?: string };
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+
+export class ReservationFeed {
+  /**
+   * UIDs already seen bound: a pod is reserved once, when first seen on its node, so later updates of the
+   * same pod (status changes) neither extend nor re-create a reservation the TTL or a report has dropped.
+   */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly decisions: Decisions,
+    private readonly deps: { now: () => number; metrics: ExtenderMetrics; log: Logger },
+  ) {}
+
+  /** A pod added or modified (from the informer of pods with spec.nodeName set). */
+  onPod(pod: BoundPod): void {
+    const uid = pod.metadata?.uid;
+    const node = pod.spec?.nodeName;
+    if (!uid || !node) return;
+    if (TERMINAL.has(pod.status?.phase ?? '')) {
+      // The kubelet frees a terminal pod's devices; its report may still list them until the next write,
+      // which then drops nothing, so only an unreported reservation needs releasing here.
+      this.drop(uid, 'released');
+      return;
+    }
+    if (this.seen.has(uid)) return;
+    this.seen.add(uid);
+    this.reserve(uid, node, pod);
+  }
+
+  /** Reserves a pod we are about to bind (bind mode); the informer's later sighting keeps this one. */
+  reserveBinding(
+    uid: string,
+    node: string,
+    demand: Parameters<Ledger['reserve']>[0]['demand'],
+    numaNode: number | null,
+  ): void {
+    this.seen.add(uid);
+    if (this.ledger.reserve({ podUid: uid, node, numaNode, demand }, this.deps.now()) === 'added') {
+      this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
+    }
+    this.sync();
+  }
+
+  /** A bind that failed: the pod goes back to the scheduler and is not on the node. */
+  cancelBinding(uid: string): void {
+    this.seen.delete(uid);
+    this.drop(uid, 'released');
+  }
+
+  onPodDeleted(pod: BoundPod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    this.seen.delete(uid);
+    this.drop(uid, 'released');
+  }
+
+  /** A node's report changed (undefined: deleted): reservations of the pods it lists are settled. */
+  onReport(node: string, capacity: NodeCapacity | undefined): void {
+    const settled = this.ledger.observeReport(node, capacity?.reportedPods);
+    if (settled > 0) this.deps.metrics.reservationEvents.inc({ event: 'settled' }, settled);
+    this.sync();
+  }
+
+  /** Drops reservations past their TTL; called on a timer. */
+  expire(): void {
+    const expired = this.ledger.expire(this.deps.now());
+    if (expired > 0) {
+      this.deps.metrics.reservationEvents.inc({ event: 'expired' }, expired);
+      this.deps.log.warn({ expired }, 'reservations expired before their node reported the pods');
+    }
+    this.sync();
+  }
+
+  private reserve(uid: string, node: string, pod: BoundPod): void {
+    const demand = this.decisions.demandOf(pod);
+    if (!demand.ok || demand.value.pod.size === 0) return;
+    // The NUMA node the kubelet will pick, predicted as the filter would now (devices already held by
+    // other reservations excluded); unknown (null) when it no longer fits, so it is held on every NUMA node.
+    const fit = this.decisions.fitOn(demand.value, node);
+    const outcome = this.ledger.reserve(
+      { podUid: uid, node, numaNode: fit.fits ? fit.numaNode : null, demand: demand.value.pod },
+      this.deps.now(),
+    );
+    if (outcome === 'added') this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
+    this.sync();
+  }
+
+  private drop(uid: string, event: 'released'): void {
+    if (this.ledger.release(uid)) this.deps.metrics.reservationEvents.inc({ event });
+    this.sync();
+  }
+
+  private sync(): void {
+    this.deps.metrics.reservations.set(this.ledger.size);
+  }
+}
