@@ -7,9 +7,10 @@ import { findNodeBinaries, K8S_NODE_BINARIES } from './binaries.js';
 /**
  * Why real nodes cannot run here, or undefined when they can: they need Linux, root (a mount namespace and
  * bind mounts), util-linux `unshare`, an address other than loopback for the node IP, and the built kubelet and
- * fakecri (from `binDir`, or as `scripts/k8s-binaries --node` built them).
+ * fakecri (from `binDir`, or as `scripts/k8s-binaries --node` built them; `checkBinaries: false` skips that, for
+ * callers that build them with `resolveNodeBinaries()`).
  */
-export function realNodeSupport(opts: { binDir?: string } = {}): string | undefined {
+export function realNodeSupport(opts: { binDir?: string; checkBinaries?: boolean } = {}): string | undefined {
   if (process.platform !== 'linux')
     return `real nodes need Linux (mount namespaces); this is ${process.platform}`;
   const uid = process.getuid?.();
@@ -21,6 +22,7 @@ export function realNodeSupport(opts: { binDir?: string } = {}): string | undefi
   }
   if (!hasNodeAddress())
     return 'the kubelet needs a non-loopback IPv4 address for its node IP, and there is none';
+  if (opts.checkBinaries === false) return undefined;
   if (opts.binDir) {
     const missing = K8S_NODE_BINARIES.filter((b) => !existsSync(join(opts.binDir as string, b)));
     if (missing.length > 0)

@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CriRequest, RealNode } from '../../src/devcluster/kubelet.js';
+import { waitFor } from '../../src/devcluster/wait.js';
+import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
+import { useControlPlane } from './support.js';
+
+/** A simulated host with two NUMA nodes, as `wirespeed sim-host create` lays them out (only what is read). */
+function simulatedHost(): string {
+  const root = mkdtempSync(join(tmpdir(), 'wirespeed-simhost-'));
+  for (const id of [0, 1]) {
+    const hp = join(root, 'sys', 'devices', 'system', 'node', `node${id}`, 'hugepages', 'hugepages-2048kB');
+    mkdirSync(hp, { recursive: true });
+    writeFileSync(join(hp, 'nr_hugepages'), '0\n');
+  }
+  return root;
+}
+
+function pod(
+  name: string,
+  nodeName: string,
+  extra: { env?: Record<string, string>; cpu?: string } = {},
+): V1Pod {
+  const resources = extra.cpu
+    ? {
+        requests: { cpu: extra.cpu, memory: '16Mi' },
+        limits: { cpu: extra.cpu, memory: '16Mi' },
+      }
+    : {};
+  return {
+    metadata: { name, namespace: 'default' },
+    spec: {
+      nodeName,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'c',
+          image: 'example.invalid/none:1',
+          env: Object.entries(extra.env ?? {}).map(([n, value]) => ({ name: n, value })),
+          resources,
+        },
+      ],
+    },
+  };
+}
+
+function createContainerFor(record: CriRequest[], podName: string): CriRequest | undefined {
+  return record.find((r) => r.method === 'CreateContainer' && r.pod?.name === podName);
+}
+
+const simHost = simulatedHost();
+afterAll(() => rmSync(simHost, { recursive: true, force: true }));
+
+describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runtime', () => {
+  const plane = useControlPlane({ scheduler: false });
+  const real = useRealNodes(
+    () => plane.cp,
+    [
+      { name: 'real-a', numaNodes: 2, labels: { 'wirespeed.io/test': 'real-node' } },
+      { name: 'real-b', numaFromHost: simHost },
+    ],
+  );
+  const core = (): CoreV1Api => plane.cp.kc.makeApiClient(CoreV1Api);
+  const waitPhase = (name: string, phase: string): Promise<V1Pod> =>
+    waitFor(`pod ${name} to be ${phase}`, async () => {
+      const p = await core().readNamespacedPod({ namespace: 'default', name });
+      return p.status?.phase === phase ? p : undefined;
+    });
+
+  it('starts two nodes that register Ready with the fake runtime, each with its own directories', async () => {
+    for (const name of ['real-a', 'real-b']) {
+      const node = await core().readNode({ name });
+      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+      expect(ready?.status).toBe('True');
+      expect(node.status?.nodeInfo?.kubeletVersion).toBe('v1.36.3');
+      expect(node.status?.nodeInfo?.containerRuntimeVersion).toBe('fakeRuntime://0.1.0');
+      const rn = real.node(name);
+      // The agent reaches both through real host paths, from outside the kubelet's namespace.
+      expect(existsSync(join(rn.devicePluginDir, 'kubelet.sock'))).toBe(true);
+      expect(existsSync(rn.podResourcesSocket)).toBe(true);
+      expect(rn.numaNodes).toBe(2);
+    }
+    const a = real.node('real-a');
+    const b = real.node('real-b');
+    expect(a.dir).not.toBe(b.dir);
+    expect(a.kubeletConfig.port).not.toBe(b.kubeletConfig.port);
+    expect((await core().readNode({ name: 'real-a' })).metadata?.labels?.['wirespeed.io/test']).toBe(
+      'real-node',
+    );
+    // Nothing of the kubelet's namespace shows on the host.
+    expect(existsSync('/var/lib/kubelet/device-plugins')).toBe(false);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(a.dir);
+  });
+
+  it('runs a pod bound to one node and records its CreateContainer with the env it was given', async () => {
+    await core().createNamespacedPod({
+      namespace: 'default',
+      body: pod('plain', 'real-a', { env: { GREETING: 'hello' } }),
+    });
+    await waitPhase('plain', 'Running');
+    const created = await waitFor('CreateContainer of pod plain', async () =>
+      createContainerFor(await real.node('real-a').criRecord(), 'plain'),
+    );
+    expect(created.pod).toMatchObject({ name: 'plain', namespace: 'default' });
+    expect(created.container?.name).toBe('c');
+    expect(created.container?.image).toBe('example.invalid/none:1');
+    expect(created.container?.envs.GREETING).toBe('hello');
+    const record = await real.node('real-a').criRecord();
+    expect(record.some((r) => r.method === 'RunPodSandbox' && r.pod?.name === 'plain')).toBe(true);
+    expect(createContainerFor(await real.node('real-b').criRecord(), 'plain')).toBeUndefined();
+  });
+
+  it('sees two NUMA nodes: a Guaranteed 1-CPU pod is admitted under single-numa-node on cpu 1 (NUMA 1)', async () => {
+    await core().createNamespacedPod({
+      namespace: 'default',
+      body: pod('guaranteed', 'real-a', { cpu: '1' }),
+    });
+    await waitPhase('guaranteed', 'Running');
+    const created = await waitFor('CreateContainer of pod guaranteed', async () =>
+      createContainerFor(await real.node('real-a').criRecord(), 'guaranteed'),
+    );
+    // CPU 0 is reserved; the only exclusive CPU is cpu 1, which the fabricated tree puts on NUMA node 1.
+    expect(created.container?.cpusetCpus).toBe('1');
+    for (const name of ['real-a', 'real-b']) {
+      const log = readFileSync(join(real.node(name).logsDir, 'kubelet.log'), 'utf8');
+      expect(log).toContain('"NumNUMANodes":2');
+    }
+  });
+
+  it('restarts a kubelet: a new process, the Node Ready again, the pod still Running', async () => {
+    const node: RealNode = real.node('real-a');
+    const before = node.pids();
+    await node.restartKubelet();
+    const after = node.pids();
+    expect(after.kubelet).toBeDefined();
+    expect(after.kubelet).not.toBe(before.kubelet);
+    expect(after.fakecri).toBe(before.fakecri);
+    const ready = (await core().readNode({ name: 'real-a' })).status?.conditions?.find(
+      (c) => c.type === 'Ready',
+    );
+    expect(ready?.status).toBe('True');
+    expect(existsSync(join(node.devicePluginDir, 'kubelet.sock'))).toBe(true);
+    expect((await core().readNamespacedPod({ namespace: 'default', name: 'plain' })).status?.phase).toBe(
+      'Running',
+    );
+  });
+
+  it('stops a node: no kubelet or fakecri of it remains, its directory and Node object are gone', async () => {
+    const node = real.node('real-b');
+    const pids = node.pids();
+    expect(Object.keys(pids).sort()).toEqual(['fakecri', 'kubelet']);
+    await node.stop();
+    for (const pid of Object.values(pids)) expect(alive(pid)).toBe(false);
+    expect(existsSync(node.dir)).toBe(false);
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(node.dir);
+    await expect(core().readNode({ name: 'real-b' })).rejects.toMatchObject({ code: 404 });
+    expect(node.pids()).toEqual({});
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
