@@ -99,6 +99,118 @@ const cases: Case[] = [
     input: { pod: one(2), state: { policy: 'best-effort', pools: { [A]: { 0: 2, 1: 2 } } } },
     want: fits(null, 10),
   },
+  {
+    name: 'NUMA node ids need not be contiguous',
+    input: { pod: one(3), state: { pools: { [A]: { 0: 1, 2: 3 } } } },
+    want: fits(2, 10),
+  },
+  {
+    name: 'two pools that each fit somewhere but not together',
+    input: {
+      pod: podOf('p', [container('app', { [A]: 2, [B]: 2 })]),
+      state: {
+        pools: {
+          [A]: { 0: 2, 1: { free: 0, allocatable: 2 } },
+          [B]: { 0: { free: 0, allocatable: 2 }, 1: 2 },
+        },
+      },
+    },
+    want: rejects('no NUMA node has 2 free intel.com/sriov_a and 2 free intel.com/sriov_b at once'),
+  },
+  {
+    name: 'unhealthy devices: capacity without allocatable is unresolvable',
+    input: { pod: one(1), state: { pools: { [A]: { 0: { free: 0, allocatable: 0, capacity: 4 } } } } },
+    want: rejects('no NUMA node has 1 allocatable intel.com/sriov_a', true),
+  },
+  {
+    name: 'container scope aligns each container on its own NUMA node',
+    input: {
+      pod: podOf('p', [container('a', { [A]: 2 }), container('b', { [A]: 2 })]),
+      state: { scope: 'container', pools: { [A]: { 0: 3, 1: 4 } } },
+    },
+    want: fits(null, 7),
+  },
+  {
+    name: 'pod scope needs the two containers on one NUMA node',
+    input: {
+      pod: podOf('p', [container('a', { [A]: 2 }), container('b', { [A]: 2 })]),
+      state: { scope: 'pod', pools: { [A]: { 0: 3, 1: 4 } } },
+    },
+    want: fits(1, 10),
+  },
+  {
+    name: "container scope: an init container's devices are reused by the app container",
+    input: {
+      pod: podOf('p', [container('app', { [A]: 2 })], [container('init', { [A]: 2 })]),
+      state: { scope: 'container', pools: { [A]: { 0: 2, 1: 4 } } },
+    },
+    want: fits(0, 10),
+  },
+  {
+    name: "container scope: reused devices pin the app container to the init container's NUMA node",
+    input: {
+      pod: podOf('p', [container('app', { [A]: 3 })], [container('init', { [A]: 1 })]),
+      state: { scope: 'container', pools: { [A]: { 0: 2, 1: 4 } } },
+    },
+    want: rejects('container app: no NUMA node has 3 allocatable intel.com/sriov_a', true),
+  },
+  {
+    name: 'container scope: a sidecar keeps its devices',
+    input: {
+      pod: podOf(
+        'p',
+        [container('app', { [A]: 2 })],
+        [container('side', { [A]: 2 }, { restartPolicy: 'Always' })],
+      ),
+      state: { scope: 'container', pools: { [A]: { 0: 3, 1: 2 } } },
+    },
+    want: fits(null, 8),
+  },
+  {
+    name: 'unknown-NUMA devices of an aligned pool do not help a single-NUMA fit',
+    input: { pod: one(2), state: { pools: { [A]: { 0: 1, 1: 1, [-1]: 4 } } } },
+    want: rejects('no NUMA node has 2 allocatable intel.com/sriov_a', true),
+  },
+  {
+    name: 'unknown-NUMA devices count in the total under best-effort',
+    input: { pod: one(2), state: { policy: 'best-effort', pools: { [A]: { 0: 1, 1: 1, [-1]: 4 } } } },
+    want: fits(null, 1),
+  },
+  {
+    name: 'a pool with no NUMA information fits any NUMA node',
+    input: { pod: one(2), state: { pools: { [A]: { [-1]: 4 } } } },
+    want: fits(null, 6),
+  },
+  {
+    name: 'a pool without NUMA information leaves the choice to the aligned pool',
+    input: {
+      pod: podOf('p', [container('app', { [A]: 2, [B]: 2 })]),
+      state: { pools: { [A]: { 0: 1, 1: 3 }, [B]: { [-1]: 2 } } },
+    },
+    want: fits(1, 8),
+  },
+  {
+    name: 'container scope: the unknown-NUMA bucket is shared, not counted per NUMA node',
+    input: {
+      pod: podOf('p', [container('a', { [B]: 2 }), container('b', { [B]: 2 })]),
+      state: { scope: 'container', pools: { [A]: { 0: 4 }, [B]: { [-1]: { free: 3, allocatable: 4 } } } },
+    },
+    want: rejects('container b: node has fewer than 2 free intel.com/sriov_b'),
+  },
+  {
+    name: 'restricted: total allocatable too small is unresolvable',
+    input: { pod: one(3), state: { policy: 'restricted', pools: { [A]: { 0: 1, 1: 1 } } } },
+    want: rejects('node has fewer than 3 allocatable intel.com/sriov_a', true),
+  },
+  {
+    name: 'none: held reservations count against the total',
+    input: {
+      pod: one(3),
+      state: { policy: 'none', pools: { [A]: { 0: 4 } } },
+      held: [{ numaNode: null, demand: { [A]: 2 } }],
+    },
+    want: rejects('node has fewer than 3 free intel.com/sriov_a'),
+  },
 ];
 
 describe('fitNode', () => {
