@@ -14,7 +14,8 @@ export type ProblemCode =
   | 'LookupFailed'
   | 'InvalidQuantity'
   | 'TooManyNetworks'
-  | 'NotPermitted';
+  | 'NotPermitted'
+  | 'InvalidPolicy';
 
 export interface Problem {
   readonly code: ProblemCode;
