@@ -1,0 +1,214 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeDeviceManager } from '../../test/support/fake-device-manager.js';
+import { FakePodResources, wireDevice } from '../../test/support/fake-pod-resources.js';
+import type { ObservedHost } from '../core/host/observed.js';
+import type { Pool } from '../core/pools/types.js';
+import type { NodeReport } from '../core/report/accounting.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { rootedHost } from './host/rooted-host.js';
+import { simulatedLayout, vfAddress } from './host/simulated/layout.js';
+import {
+  createSimulatedHost,
+  readSimulatedLayout,
+  removeVf,
+  setCarrier,
+} from './host/simulated/simulated-host.js';
+import { type Agent, type AgentConfig, type PoolSelector, type ReportSink, startAgent } from './main.js';
+import { staticNodePods } from './podresources/node-pods.js';
+import { staticPolicies } from './policy-source.js';
+
+// The composition under test, not pool selection: every VF of every PF in one pool, healthy while its PF has
+// carrier (the real selection is tested with its own module).
+const everyVf: PoolSelector = ({ host, policies }) =>
+  policies.length === 0
+    ? []
+    : [{ resourceName: 'example.com/vf', deviceType: 'netdevice', devices: devicesOf(host) }];
+
+function devicesOf(host: ObservedHost): Pool['devices'] {
+  return host.pfs.flatMap((pf) =>
+    pf.vfs.map((vf) => ({
+      id: vf.pciAddress,
+      numaNode: pf.numaNode,
+      pfPciAddress: pf.pciAddress,
+      pfName: pf.name,
+      vfID: vf.vfID,
+      iommuGroup: vf.iommuGroup,
+      driver: vf.driver,
+      netdev: vf.netdev,
+      healthy: pf.linkState !== 'down',
+    })),
+  );
+}
+
+class MemorySink implements ReportSink {
+  reports: NodeReport[] = [];
+  async publish(report: NodeReport) {
+    const last = this.reports.at(-1);
+    if (
+      last &&
+      JSON.stringify({ ...last.status, reportTime: '' }) ===
+        JSON.stringify({ ...report.status, reportTime: '' })
+    )
+      return 'unchanged' as const;
+    this.reports.push(report);
+    return 'written' as const;
+  }
+}
+
+let dir: string;
+let hostDir: string;
+let dpDir: string;
+let kubelet: FakeDeviceManager;
+let podResources: FakePodResources;
+let sink: MemorySink;
+let agent: Agent | undefined;
+
+const policy = {
+  apiVersion: 'wirespeed.io/v1alpha1' as const,
+  kind: 'NetworkNodePolicy' as const,
+  metadata: { name: 'all', namespace: 'wirespeed-agent' },
+  spec: { resourceName: 'vf', nicSelector: { vendor: '8086' }, numVfs: 2 },
+};
+
+function config(): AgentConfig {
+  return {
+    nodeName: 'node-a',
+    devicePluginDir: dpDir,
+    podResourcesSocket: podResources.socket,
+    resourcePrefix: 'example.com',
+    preferredAllocation: 'pack',
+    rediscoverIntervalMs: 60_000,
+    podResourcesIntervalMs: 100,
+    kubelet: { topologyManagerPolicy: 'single-numa-node', topologyManagerScope: 'container' },
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    socketCheckIntervalMs: 100,
+  };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ws-agent-'));
+  hostDir = join(dir, 'host');
+  dpDir = join(dir, 'dp');
+  await mkdir(dpDir);
+  await createSimulatedHost(hostDir, simulatedLayout({ pfs: 2, vfs: 4, numVfs: 2, numa: 2 }));
+  kubelet = new FakeDeviceManager(dpDir);
+  await kubelet.start();
+  podResources = new FakePodResources(join(dir, 'pod-resources.sock'));
+  await podResources.start();
+  sink = new MemorySink();
+});
+
+afterEach(async () => {
+  await agent?.stop();
+  agent = undefined;
+  kubelet.stop();
+  podResources.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function start(policies = staticPolicies([policy])) {
+  agent = await startAgent(config(), {
+    log: silentLogger,
+    host: rootedHost(hostDir),
+    policies,
+    selectPools: everyVf,
+    nodePods: staticNodePods(new Map([['telco/cnf-1', { uid: 'uid-1', phase: 'Running' }]])),
+    nodeLabels: () => ({}),
+    report: sink,
+  });
+  return agent;
+}
+
+describe('startAgent', () => {
+  it('serves the pools, registers them, reads pod-resources and reports per NUMA node', async () => {
+    const layout = await readSimulatedLayout(hostDir);
+    const [pf0, pf1] = layout.pfs;
+    podResources.allocatable = [0, 1].flatMap((i) => [
+      wireDevice('example.com/vf', vfAddress(pf0!, i), 0),
+      wireDevice('example.com/vf', vfAddress(pf1!, i), 1),
+    ]);
+    const a = await start();
+    expect(kubelet.registrations.map((r) => r.request.resource_name)).toEqual(['example.com/vf']);
+    await vi.waitFor(() => expect(a.notReadyReason()).toBeUndefined());
+    podResources.pods = [
+      {
+        name: 'cnf-1',
+        namespace: 'telco',
+        containers: [{ name: 'c', devices: [wireDevice('example.com/vf', vfAddress(pf1!, 0), 1)] }],
+      },
+    ];
+    await vi.waitFor(() => expect(sink.reports.at(-1)?.status.pods).toHaveLength(1));
+    const status = sink.reports.at(-1)!.status;
+    expect(status.pools).toEqual([
+      {
+        resourceName: 'example.com/vf',
+        deviceType: 'netdevice',
+        numaNodes: [
+          { numaNode: 0, capacity: 2, allocatable: 2, allocated: 0, free: 2 },
+          { numaNode: 1, capacity: 2, allocatable: 2, allocated: 1, free: 1 },
+        ],
+      },
+    ]);
+    expect(status.pods).toEqual([
+      {
+        uid: 'uid-1',
+        namespace: 'telco',
+        name: 'cnf-1',
+        devices: [{ resourceName: 'example.com/vf', numaNode: 1, ids: [vfAddress(pf1!, 0)] }],
+      },
+    ]);
+    const res = await fetch(`http://127.0.0.1:${a.port}/readyz`);
+    expect([res.status, await res.text()]).toEqual([200, 'ok\n']);
+  });
+
+  it('pushes host changes on rediscovery: carrier down makes devices Unhealthy, a removed VF leaves', async () => {
+    const layout = await readSimulatedLayout(hostDir);
+    const [pf0, pf1] = layout.pfs;
+    const a = await start();
+    await vi.waitFor(() => expect(kubelet.latest('example.com/vf')?.devices).toHaveLength(4));
+    await setCarrier(hostDir, pf0!.pciAddress, false);
+    await removeVf(hostDir, pf1!.pciAddress, 1);
+    await a.rediscover();
+    await vi.waitFor(() =>
+      expect(kubelet.latest('example.com/vf')?.devices?.map((d) => `${d.ID} ${d.health}`)).toEqual([
+        `${vfAddress(pf0!, 0)} Unhealthy`,
+        `${vfAddress(pf0!, 1)} Unhealthy`,
+        `${vfAddress(pf1!, 0)} Healthy`,
+      ]),
+    );
+    expect(kubelet.registrations).toHaveLength(1);
+  });
+
+  it('a policy change serves a new pool set; no pools, no sockets', async () => {
+    const policies = staticPolicies([policy]);
+    await start(policies);
+    expect(await readdir(dpDir)).toContain('wirespeed_example.com_vf.sock');
+    policies.set([]);
+    await vi.waitFor(async () => expect(await readdir(dpDir)).toEqual(['kubelet.sock']));
+  });
+
+  it('is not ready while pod-resources does not answer, and says so', async () => {
+    podResources.failure = 'kubelet restarting';
+    const a = await start();
+    expect(a.notReadyReason()).toBe(
+      `pod-resources at ${podResources.socket}: pod-resources GetAllocatableResources at ${podResources.socket}: 14 UNAVAILABLE: kubelet restarting`,
+    );
+    const res = await fetch(`http://127.0.0.1:${a.port}/readyz`);
+    expect(res.status).toBe(503);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    expect(metrics).toContain(
+      'wirespeed_agent_devices{pool="example.com/vf",numa_node="0",health="Healthy"} 2',
+    );
+  });
+
+  it('stop removes its sockets', async () => {
+    const a = await start();
+    await a.stop();
+    agent = undefined;
+    expect(await readdir(dpDir)).toEqual(['kubelet.sock']);
+  });
+});
