@@ -3,6 +3,7 @@ import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
 import { extenderCommand } from './extender/command.js';
+import { fitCommand } from './extender/fit-command.js';
 import { installCommand } from './install/command.js';
 import { nodesCommand } from './nodes/command.js';
 import { webhookCommand } from './webhook/command.js';
@@ -14,6 +15,7 @@ export function commands(): Command[] {
     webhookCommand(),
     injectCommand(),
     extenderCommand(),
+    fitCommand(),
     nodesCommand(),
     certsCommand(),
     installCommand(),
