@@ -8,12 +8,14 @@
 export const AGENT_LEASE_RENEW_MS = 10_000;
 export const AGENT_LEASE_DURATION_SECONDS = 40;
 
+/** The agent's Lease is `wirespeed-agent-<node>`, in the agent's namespace. */
+export const AGENT_LEASE_NAME_PREFIX = 'wirespeed-agent-';
+
 /**
- * The agent's Lease is named after its node and lives in the agent's namespace (`wirespeed-agent` in the
- * shipped manifests). The bare node name, like the kubelet's leases in kube-node-lease, so any valid node
- * name is a valid Lease name.
+ * The name of the Lease of the agent on `nodeName`. Node names are DNS subdomains of up to 253 characters, so a
+ * node name longer than 237 characters gives no valid Lease name; real node names are host names (≤ 63).
  */
-export const agentLeaseName = (nodeName: string): string => nodeName;
+export const agentLeaseName = (nodeName: string): string => `${AGENT_LEASE_NAME_PREFIX}${nodeName}`;
 
 /** The namespace the shipped manifests run the agent in, and so where its Leases are. */
 export const DEFAULT_AGENT_NAMESPACE = 'wirespeed-agent';
