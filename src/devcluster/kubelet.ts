@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ApiException,
   CoreV1Api,
@@ -10,21 +9,11 @@ import {
 } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
-import { K8S_NODE_BINARIES, repoRoot, resolveNodeBinaries } from './binaries.js';
+import { K8S_NODE_BINARIES, resolveNodeBinaries } from './binaries.js';
 import type { ControlPlane } from './controlplane.js';
 import { hostLayout, simulatedHugepages, simulatedNumaNodes, writeNumaTree } from './numa.js';
 import { freePorts } from './ports.js';
 import {
-  type Component,
-  describeExit,
-  disownDirectory,
-  logTail,
-  ownDirectory,
-  spawnComponent,
-  stopComponent,
-} from './process.js';
-import {
-  kubeletArgs,
   kubeletConfiguration,
   nodePaths,
   type TopologyManagerPolicy,
@@ -32,7 +21,8 @@ import {
 } from './real-node-config.js';
 import { ensureNodeRoleBinding, nodeKubeconfig } from './real-node-credentials.js';
 import { type CriRequest, readCriRecord } from './real-node-cri.js';
-import { parentDeathPrefix } from './real-node-support.js';
+import { createNodeDir } from './real-node-dir.js';
+import { NodeProcesses } from './real-node-processes.js';
 import { waitFor } from './wait.js';
 
 export type { TopologyManagerPolicy, TopologyManagerScope } from './real-node-config.js';
@@ -87,126 +77,42 @@ export interface RealNode {
 
 /** The kubelet gets a SIGTERM and this long to exit before SIGKILL. */
 const KUBELET_GRACE_MS = 5000;
-/** A unix socket path longer than this (108 with the NUL) fails to bind; plugin sockets need room too. */
-const MAX_DIR_LENGTH = 60;
 
 export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
   const log = (opts.log ?? silentLogger).child({ node: opts.name });
   const startedAt = Date.now();
   const binDir = opts.binDir ?? (await resolveNodeBinaries());
   const missing = K8S_NODE_BINARIES.filter((b) => !existsSync(join(binDir, b)));
-  if (missing.length > 0)
+  if (missing.length > 0) {
     throw new Error(`${binDir} lacks ${missing.join(', ')} (run scripts/k8s-binaries --node)`);
-  const numaNodes = opts.numaFromHost ? simulatedNumaNodes(opts.numaFromHost).length : (opts.numaNodes ?? 2);
-  const layout = hostLayout(
-    numaNodes,
-    opts.numaFromHost ? simulatedHugepages(opts.numaFromHost, numaNodes) : undefined,
-  );
-  const dir = opts.dir ? prepareNodeDir(opts.dir) : mkdtempSync(join(tmpdir(), 'wsnode-'));
-  ownDirectory(dir);
-  const paths = nodePaths(dir);
-  for (const d of [
-    paths.devicePluginDir,
-    paths.certDir,
-    paths.logsDir,
-    paths.runtimeFs,
-    paths.podLogs,
-    paths.volumePlugins,
-  ]) {
-    mkdirSync(d, { recursive: true });
   }
-  writeNumaTree(paths.numaTree, layout);
-
+  const numaNodes = opts.numaFromHost ? simulatedNumaNodes(opts.numaFromHost).length : (opts.numaNodes ?? 2);
+  const hugepages = opts.numaFromHost ? simulatedHugepages(opts.numaFromHost, numaNodes) : undefined;
+  const layout = hostLayout(numaNodes, hugepages);
+  const { dir, remove, swept } = createNodeDir(opts.dir);
+  if (swept.length > 0) log.info({ dirs: swept }, 'removed node directories of processes that died');
+  const paths = nodePaths(dir);
   const cp = opts.controlPlane;
   const core = cp.kc.makeApiClient(CoreV1Api);
-  let kubelet: Component | undefined;
-  let fakecri: Component | undefined;
-  const dead = (): Error | undefined => {
-    for (const c of [fakecri, kubelet]) {
-      const status = c?.exitStatus();
-      if (c && status)
-        return new Error(
-          `${c.name} ${describeExit(status)}; last lines of ${c.logPath}:\n${logTail(c.logPath)}`,
-        );
-    }
-    return undefined;
-  };
-  const kill = async (graceMs: number): Promise<void> => {
-    if (kubelet) await stopComponent(kubelet, graceMs);
-    if (fakecri) await stopComponent(fakecri, Math.min(graceMs, 2000));
-  };
-  const removeDir = (): void => {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    disownDirectory(dir);
-  };
-
+  const procs = new NodeProcesses(opts.name, dir, binDir);
   try {
-    const [port = 0, healthzPort = 0] = await freePorts(2);
-    const kubeletConfig = kubeletConfiguration({
-      dir,
-      port,
-      healthzPort,
-      topologyManagerPolicy: opts.topologyManagerPolicy ?? 'single-numa-node',
-      topologyManagerScope: opts.topologyManagerScope ?? 'container',
-      cpuManager: opts.cpuManager ?? true,
-    });
-    writeFileSync(paths.kubeletConfig, stringify(kubeletConfig));
-    writeFileSync(paths.kubeconfig, nodeKubeconfig({ server: cp.server, ca: cp.ca, name: opts.name }), {
-      mode: 0o600,
-    });
+    writeNumaTree(paths.numaTree, layout);
+    const kubeletConfig = await writeNodeConfig(opts, dir);
     await ensureNodeRoleBinding(cp.kc);
-
-    fakecri = spawnComponent({
-      name: `fakecri (node ${opts.name})`,
-      ...withParentDeath(join(binDir, 'fakecri'), [
-        `-listen=unix://${paths.criSocket}`,
-        `-record=${paths.criRecord}`,
-        `-fs-dir=${paths.runtimeFs}`,
-      ]),
-      logPath: join(paths.logsDir, 'fakecri.log'),
-    });
-    await waitFor(
-      `fakecri of node ${opts.name} to listen`,
-      async () => (existsSync(paths.criSocket) ? true : undefined),
-      {
-        timeoutMs: 10_000,
-        abortIf: dead,
-      },
-    );
-
-    const namespaceScript = join(repoRoot(), 'src', 'devcluster', 'node-namespace.sh');
-    const launchKubelet = (): Component =>
-      spawnComponent({
-        name: `kubelet (node ${opts.name})`,
-        // unshare and the script both exec, so the pid is the kubelet's and a kill by pid ends the namespace.
-        ...withParentDeath('unshare', [
-          '-m',
-          '--propagation',
-          'private',
-          namespaceScript,
-          dir,
-          '--',
-          join(binDir, 'kubelet'),
-          ...kubeletArgs(dir, opts.name),
-        ]),
-        logPath: join(paths.logsDir, 'kubelet.log'),
-      });
-    const waitReady = async (after: number): Promise<void> => {
-      const current = kubelet;
-      await waitFor(
+    await procs.startFakeCri();
+    const waitReady = (after: number): Promise<true> =>
+      waitFor(
         `node ${opts.name} to be Ready`,
         async () => (nodeReadySince(await readNode(core, opts.name), after) ? true : undefined),
         {
           timeoutMs: opts.readyTimeoutMs ?? 60_000,
           intervalMs: 200,
-          abortIf: dead,
-          detail: () => (current ? `last lines of ${current.logPath}:\n${logTail(current.logPath)}` : ''),
+          abortIf: () => procs.dead(),
+          detail: () => procs.kubeletLogTail(),
         },
       );
-    };
-
-    kubelet = launchKubelet();
-    log.info({ pid: kubelet.pid, fakecri: fakecri.pid, numaNodes }, `started kubelet for node ${opts.name}`);
+    const kubelet = procs.startKubelet();
+    log.info({ pid: kubelet.pid, numaNodes }, `started the kubelet of node ${opts.name}`);
     await waitReady(0);
     if (opts.labels && Object.keys(opts.labels).length > 0) await labelNode(core, opts.name, opts.labels);
     log.info({ ms: Date.now() - startedAt }, `node ${opts.name} is Ready`);
@@ -221,35 +127,51 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
       kubeletConfig,
       numaNodes,
       logsDir: paths.logsDir,
-      pids: () => ({
-        ...(kubelet && !kubelet.exitStatus() ? { kubelet: kubelet.pid } : {}),
-        ...(fakecri && !fakecri.exitStatus() ? { fakecri: fakecri.pid } : {}),
-      }),
+      pids: () => procs.pids(),
       criRecord: () => readCriRecord(paths.criRecord),
       async restartKubelet() {
         if (stopped) throw new Error(`node ${opts.name} is stopped`);
         const began = Date.now();
-        if (kubelet) await stopComponent(kubelet, KUBELET_GRACE_MS);
+        await procs.stopKubelet(KUBELET_GRACE_MS);
         const down = Date.now();
-        kubelet = launchKubelet();
+        const restarted = procs.startKubelet();
         await waitReady(down);
-        log.info({ ms: Date.now() - began, pid: kubelet.pid }, `kubelet of node ${opts.name} restarted`);
+        log.info({ ms: Date.now() - began, pid: restarted.pid }, `kubelet of node ${opts.name} restarted`);
       },
       async stop() {
         if (stopped) return;
         stopped = true;
-        await kill(KUBELET_GRACE_MS);
+        await procs.stopAll(KUBELET_GRACE_MS);
         await deleteNode(core, opts.name).catch((err: unknown) =>
           log.warn({ err }, 'could not delete the Node'),
         );
-        removeDir();
+        remove();
       },
     };
   } catch (err) {
-    await kill(0);
-    removeDir();
+    await procs.stopAll(0);
+    remove();
     throw err;
   }
+}
+
+/** Writes the KubeletConfiguration and the node's kubeconfig; returns the configuration. */
+async function writeNodeConfig(opts: RealNodeOptions, dir: string): Promise<Record<string, unknown>> {
+  const paths = nodePaths(dir);
+  const [port = 0, healthzPort = 0] = await freePorts(2);
+  const kubeletConfig = kubeletConfiguration({
+    dir,
+    port,
+    healthzPort,
+    topologyManagerPolicy: opts.topologyManagerPolicy ?? 'single-numa-node',
+    topologyManagerScope: opts.topologyManagerScope ?? 'container',
+    cpuManager: opts.cpuManager ?? true,
+  });
+  writeFileSync(paths.kubeletConfig, stringify(kubeletConfig));
+  const cp = opts.controlPlane;
+  const kubeconfig = nodeKubeconfig({ server: cp.server, ca: cp.ca, name: opts.name });
+  writeFileSync(paths.kubeconfig, kubeconfig, { mode: 0o600 });
+  return kubeletConfig;
 }
 
 /** Ready, with a heartbeat from a kubelet started after `after` (heartbeats are whole seconds). */
@@ -259,13 +181,6 @@ export function nodeReadySince(node: V1Node | undefined, after: number): boolean
   if (after === 0) return true;
   const beat = ready.lastHeartbeatTime ? new Date(ready.lastHeartbeatTime).getTime() : 0;
   return beat >= Math.floor(after / 1000) * 1000 + 1000;
-}
-
-function withParentDeath(command: string, args: string[]): { command: string; args: string[] } {
-  const prefix = parentDeathPrefix();
-  return prefix.length === 0
-    ? { command, args }
-    : { command: prefix[0] as string, args: [...prefix.slice(1), command, ...args] };
 }
 
 async function readNode(core: CoreV1Api, name: string): Promise<V1Node | undefined> {
@@ -290,19 +205,4 @@ async function deleteNode(core: CoreV1Api, name: string): Promise<void> {
   } catch (err) {
     if (!(err instanceof ApiException && err.code === 404)) throw err;
   }
-}
-
-/** A caller-chosen node directory is removed by `stop()`, so it must hold nothing of anyone else's. */
-function prepareNodeDir(dir: string): string {
-  const abs = resolve(dir);
-  if (abs.length > MAX_DIR_LENGTH) {
-    throw new Error(
-      `node directory ${abs} is longer than ${MAX_DIR_LENGTH} characters: its unix sockets would not bind`,
-    );
-  }
-  if (existsSync(abs) && readdirSync(abs).length > 0) {
-    throw new Error(`node directory ${abs} is not empty; remove it or choose another`);
-  }
-  mkdirSync(abs, { recursive: true });
-  return abs;
 }
