@@ -15,9 +15,9 @@ import { parseAllDocuments } from 'yaml';
 import { defaultInjectionConfig } from '../src/core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../src/core/kube.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { startWebhook } from '../src/webhook/main.js';
 import { createWebhookMetrics } from '../src/webhook/metrics.js';
 import { StaticNadSource } from '../src/webhook/nad-cache.js';
-import { startWebhookServer } from '../src/webhook/server.js';
 
 /** `collect` runs a full garbage collection first (the process runs with --expose-gc), to see the live set. */
 export type ParentMessage = { type: 'sample'; collect?: boolean } | { type: 'stop' };
@@ -38,11 +38,11 @@ const send = (message: ChildMessage): void => {
   process.send?.(message);
 };
 
-async function startWebhook(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startWebhookTarget(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const nads = parseAllDocuments(readFileSync(join(dir, 'nads.yaml'), 'utf8')).map(
     (d) => d.toJS() as NetworkAttachmentDefinition,
   );
-  const server = await startWebhookServer(
+  const server = await startWebhook(
     {
       port: 0,
       bindAddress: '127.0.0.1',
@@ -58,7 +58,7 @@ async function startWebhook(dir: string): Promise<{ port: number; stop: () => Pr
       metrics: createWebhookMetrics(),
     },
   );
-  return { port: server.port, stop: () => server.shutdown() };
+  return { port: server.port, stop: () => server.stop() };
 }
 
 async function startBare(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   if ((kind !== 'webhook' && kind !== 'bare') || !dir) {
     throw new Error('usage: server-process <webhook|bare> <dir>');
   }
-  const target = kind === 'webhook' ? await startWebhook(dir) : await startBare(dir);
+  const target = kind === 'webhook' ? await startWebhookTarget(dir) : await startBare(dir);
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'sample') {
       if (message.collect) (globalThis as { gc?: () => void }).gc?.();

@@ -12,9 +12,9 @@ import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../core/inject/config.js';
 import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
+import { startWebhook, type Webhook } from '../webhook/main.js';
 import { createWebhookMetrics, type WebhookMetrics } from '../webhook/metrics.js';
 import { InformerNadSource } from '../webhook/nad-cache.js';
-import { startWebhookServer, type WebhookServer } from '../webhook/server.js';
 import type { ControlPlane } from './controlplane.js';
 import { ProjectedSecretDir } from './projected-secret.js';
 import { waitFor } from './wait.js';
@@ -26,7 +26,7 @@ export const WEBHOOK_MANIFEST = new URL('40-mutatingwebhookconfiguration.yaml', 
 
 /** The webhook served from this process and registered with a local control plane, as the cluster would run it. */
 export interface LocalWebhook {
-  server: WebhookServer;
+  server: Webhook;
   metrics: WebhookMetrics;
   ca: PemPair;
   secret: ProjectedSecretDir;
@@ -77,9 +77,8 @@ export async function startLocalWebhook(
   const nads = new InformerNadSource(loadKubeEndpoint(cp.kubeconfigPath), log, metrics, {
     negativeTtlMs: 1000,
   });
-  await nads.start();
   const fallback = defaultInjectionConfig();
-  const server = await startWebhookServer(
+  const server = await startWebhook(
     {
       port: 0,
       bindAddress: '127.0.0.1',
@@ -90,6 +89,15 @@ export async function startLocalWebhook(
       shutdownTimeoutMs: 2000,
     },
     { nads, config: opts.config ?? (() => fallback), log, metrics },
+  );
+  await waitFor(
+    'the webhook to be ready',
+    async () => (server.notReadyReason() === undefined ? true : undefined),
+    {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      detail: () => server.notReadyReason() ?? '',
+    },
   );
   const requests = async () => (await metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
 
@@ -126,7 +134,7 @@ export async function startLocalWebhook(
     },
     requests,
     stop: async () => {
-      await server.shutdown();
+      await server.stop();
       secret.remove();
     },
   };

@@ -9,6 +9,8 @@ export interface WebhookMetrics {
   nadLookups: Counter<'result'>;
   nadCacheSynced: Gauge;
   certificateReloads: Counter<'result'>;
+  /** Seconds until the serving certificate in force expires; set on every scrape from `certificateExpiry.collect`. */
+  certificateExpiry: Gauge & { collect?: () => void };
   controlSwitchUpdates: Counter<'result'>;
 }
 
@@ -20,7 +22,7 @@ export function createWebhookMetrics(opts: { processMetrics?: boolean } = {}): W
     registry,
     requests: new Counter({
       name: 'wirespeed_webhook_requests_total',
-      help: 'Admission requests by outcome: patched, unchanged, denied, invalid (HTTP 4xx) or error.',
+      help: 'Admission requests by outcome: patched, unchanged, denied, invalid (HTTP 4xx), busy (HTTP 429, over a concurrency cap) or error.',
       labelNames: ['outcome'],
       registers,
     }),
@@ -50,8 +52,13 @@ export function createWebhookMetrics(opts: { processMetrics?: boolean } = {}): W
     }),
     certificateReloads: new Counter({
       name: 'wirespeed_webhook_certificate_reloads_total',
-      help: 'Serving certificate reloads by result: loaded or rejected (old pair kept).',
+      help: 'Serving certificate reloads by result: loaded, or rejected (the pair failed a check and the old one was kept).',
       labelNames: ['result'],
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: 'wirespeed_webhook_certificate_expiry_seconds',
+      help: 'Seconds until the serving certificate in force expires (negative once it has).',
       registers,
     }),
     controlSwitchUpdates: new Counter({

@@ -14,6 +14,13 @@ export interface NadSource {
   readonly synced: boolean;
   /** Why the cache has not synced, when listing failed: what `/readyz` reports. */
   readonly lastError?: string | undefined;
+  /** Why lookups cannot be trusted yet (not synced, or stale), for `/readyz`; undefined when they can. */
+  notReadyReason(): string | undefined;
+  /**
+   * A view for one admission request: its lookups stop when `signal` aborts (the answer was sent or the
+   * caller went away), and it may bound how many lookups one request can cause.
+   */
+  forRequest?(signal: AbortSignal): NadSource;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,6 +38,9 @@ export class StaticNadSource implements NadSource {
   }
   get(namespace: string, name: string): MaybeNad {
     return this.byKey.get(`${namespace}/${name}`);
+  }
+  notReadyReason(): string | undefined {
+    return undefined;
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
@@ -56,7 +66,13 @@ export class InformerNadSource implements NadSource {
     private readonly endpoint: KubeEndpoint,
     private readonly log: Logger,
     private readonly metrics: WebhookMetrics,
-    private readonly opts: { negativeTtlMs: number; restartDelayMs?: number; now?: () => number },
+    private readonly opts: {
+      negativeTtlMs: number;
+      /** Not ready once the cache has not been current for this long. */
+      maxStalenessMs?: number;
+      restartDelayMs?: number;
+      now?: () => number;
+    },
   ) {
     const retryDelayMs = opts.restartDelayMs ?? 2000;
     this.informer = new ListWatch(endpoint, NADS_PATH, { retryDelayMs });
@@ -84,6 +100,12 @@ export class InformerNadSource implements NadSource {
     const error = this.informer.lastError;
     if (!error || this.informer.synced) return undefined;
     return error.status === 404 ? MISSING_CRD : error.message;
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.synced) return undefined;
+    const why = this.lastError;
+    return `network-attachment-definition cache not synced yet${why ? `: ${why}` : ''}`;
   }
 
   /** Lists once (the outcome shows in `synced`), then keeps the cache current, retrying in the background. */

@@ -11,9 +11,9 @@ import { defaultInjectionConfig } from '../core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { ProjectedSecretDir } from '../devcluster/projected-secret.js';
 import { silentLogger } from '../telemetry/logger.js';
+import { startWebhook, type Webhook, type WebhookConfig } from './main.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { type NadSource, StaticNadSource } from './nad-cache.js';
-import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from './server.js';
 
 const fixture = readFileSync(
   new URL('../../test/fixtures/admission-review-pod.json', import.meta.url),
@@ -33,11 +33,15 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: Partial<WebhookServerOptions> & { nadSource?: NadSource; secret?: ProjectedSecretDir } = {},
-): Promise<{ server: WebhookServer; metrics: WebhookMetrics; secret: ProjectedSecretDir }> {
+  opts: Partial<WebhookConfig> & {
+    nadSource?: NadSource;
+    secret?: ProjectedSecretDir;
+    now?: () => Date;
+  } = {},
+): Promise<{ server: Webhook; metrics: WebhookMetrics; secret: ProjectedSecretDir }> {
   const secret = opts.secret ?? new ProjectedSecretDir(serving());
   const metrics = createWebhookMetrics({ processMetrics: false });
-  const server = await startWebhookServer(
+  const server = await startWebhook(
     {
       port: 0,
       bindAddress: '127.0.0.1',
@@ -52,9 +56,10 @@ async function start(
       config: () => defaultInjectionConfig(),
       log: silentLogger,
       metrics,
+      ...(opts.now ? { now: opts.now } : {}),
     },
   );
-  cleanups.push(() => server.shutdown());
+  cleanups.push(() => server.stop());
   cleanups.push(() => secret.remove());
   return { server, metrics, secret };
 }
@@ -192,7 +197,7 @@ describe('webhook server over real TLS', () => {
   });
 
   it('refuses a body over the limit with 413 and keeps serving', async () => {
-    const { server } = await start({ bodyLimitBytes: 4096 });
+    const { server } = await start({ admission: { bodyLimitBytes: 4096 } });
     const big = await request(server.port, '/mutate', { method: 'POST', body: fixture });
     expect(big.status).toBe(413);
     expect(big.json().message).toContain('exceeds 4096 bytes');
@@ -200,9 +205,12 @@ describe('webhook server over real TLS', () => {
   });
 
   it('reports readiness only once the NAD cache has synced', async () => {
-    const source = new StaticNadSource(nads) as { synced: boolean } & NadSource;
     let synced = false;
-    Object.defineProperty(source, 'synced', { get: () => synced });
+    const source = new (class extends StaticNadSource {
+      override notReadyReason(): string | undefined {
+        return synced ? undefined : 'network-attachment-definition cache not synced yet';
+      }
+    })(nads);
     const { server } = await start({ nadSource: source });
     const before = await request(server.port, '/readyz');
     expect(before.status).toBe(503);
@@ -210,6 +218,22 @@ describe('webhook server over real TLS', () => {
     synced = true;
     expect((await request(server.port, '/readyz')).status).toBe(200);
     expect((await request(server.port, '/healthz')).status).toBe(200);
+  });
+
+  it('exposes the seconds to certificate expiry and is not ready once the certificate has expired', async () => {
+    let now = new Date();
+    const { server } = await start({ now: () => now });
+    const notAfter = server.reloader.current!.notAfter;
+    now = new Date(notAfter.getTime() - 3600_000);
+    const text = await fetch(`http://127.0.0.1:${server.healthPort}/metrics`).then((r) => r.text());
+    expect(text).toContain('wirespeed_webhook_certificate_expiry_seconds 3600');
+    expect((await request(server.port, '/readyz')).status).toBe(200);
+    now = new Date(notAfter.getTime() + 1000);
+    const expired = await request(server.port, '/readyz');
+    expect(expired.status).toBe(503);
+    expect(expired.body).toBe(
+      `serving certificate expired at ${notAfter.toISOString()}; renew the Secret (wirespeed certs)`,
+    );
   });
 
   it('serves health and metrics on the plain-HTTP port, counting requests and denials', async () => {
@@ -305,7 +329,7 @@ describe('webhook server over real TLS', () => {
     const agent = new https.Agent({ keepAlive: true, ca: ca.certPem });
     cleanups.push(() => agent.destroy());
     expect((await request(server.port, '/readyz', { agent })).status).toBe(200);
-    const stopping = server.shutdown();
+    const stopping = server.stop();
     const during = await request(server.port, '/readyz', { agent });
     expect(during.status).toBe(503);
     expect(during.body).toBe('shutting down');
