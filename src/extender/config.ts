@@ -1,5 +1,6 @@
 /** The extender's options (plain data from flags, durations in ms) and their defaults; no I/O imports. */
 import type { FitOptions } from '../core/fit/index.js';
+import { AGENT_LEASE_NAME_PREFIX, DEFAULT_AGENT_NAMESPACE } from '../core/report/liveness.js';
 import type { ServingTls } from './server.js';
 
 export interface ExtenderConfig {
@@ -37,8 +38,8 @@ export const DEFAULT_EXTENDER_CONFIG: ExtenderConfig = {
   maxReportAgeMs: 0,
   reservationTtlMs: 5 * 60_000,
   maxReservations: 100_000,
-  leaseNamespace: 'wirespeed-system',
-  leaseNamePrefix: 'wirespeed-agent-',
+  leaseNamespace: DEFAULT_AGENT_NAMESPACE,
+  leaseNamePrefix: AGENT_LEASE_NAME_PREFIX,
   managedResources: [],
   // A Pod is at most 1.5 MiB (etcd's default request limit) and 5,000 node names about 1.3 MB at the 253-
   // character maximum, so 16 MiB holds any nodeCacheCapable request with room for a few hundred full Node

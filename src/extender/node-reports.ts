@@ -100,7 +100,7 @@ export class NodeReports {
     if (this.opts.useLeases) {
       const deadline = this.leaseDeadlines.get(node);
       if (deadline === undefined) return { kind: 'stale', why: 'lease-missing', capacity: held.capacity };
-      if (nowMs > deadline) return { kind: 'stale', why: 'lease-expired', capacity: held.capacity };
+      if (nowMs >= deadline) return { kind: 'stale', why: 'lease-expired', capacity: held.capacity };
     }
     if (this.opts.maxReportAgeMs > 0 && nowMs - held.reportMs > this.opts.maxReportAgeMs) {
       return { kind: 'stale', why: 'report-too-old', capacity: held.capacity };
