@@ -5,9 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, CoreV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { NodeRef } from '../../src/agent/report/api.js';
 import { LeaseRenewer } from '../../src/agent/report/lease-renewer.js';
 import type { ReportMetrics } from '../../src/agent/report/metrics.js';
@@ -21,7 +27,7 @@ import { accountNode } from '../../src/core/report/accounting.js';
 import { leaseIsLive } from '../../src/core/report/liveness.js';
 import { SRIOV_CAPABLE_LABEL } from '../../src/core/report/node-label.js';
 import { createFakeNode, waitFor } from '../../src/devcluster/index.js';
-import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
+import { KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { allocatableOf, device, nodePods, podResources, pool } from '../support/report.js';
 import { useControlPlane } from './support.js';
@@ -338,6 +344,82 @@ describe('report writers against a real kube-apiserver', () => {
       } finally {
         await reporter.stop();
       }
+    });
+  });
+
+  describe("as the agent's ServiceAccount, with the shipped RBAC", () => {
+    let agent: KubeEndpoint;
+
+    beforeAll(async () => {
+      const objects = KubernetesObjectApi.makeApiClient(plane.cp.kc);
+      for (const file of [
+        '50-agent-serviceaccount.yaml',
+        '50-agent-rbac-cluster.yaml',
+        '50-agent-rbac-namespace.yaml',
+      ]) {
+        for (const doc of parseAllDocuments(readFileSync(join(MANIFESTS, file), 'utf8'))) {
+          await objects.create(doc.toJS() as KubernetesObject);
+        }
+      }
+      const token = await plane.cp.kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+        name: 'wirespeed-agent',
+        namespace: NAMESPACE,
+        body: { spec: { expirationSeconds: 3600 } },
+      });
+      agent = new KubeEndpoint({
+        server: plane.cp.server,
+        ca: plane.cp.ca.certPem,
+        token: token.status?.token ?? '',
+      });
+    });
+
+    it('can do everything the report needs', async () => {
+      const node = new NodeRef(agent, 'worker-2');
+      // RBAC is evaluated from a cache the API server fills asynchronously; wait until the grant is seen.
+      await waitFor('the agent RBAC to take effect', async () => (await node.uid()) || undefined);
+      const metrics = recordingMetrics();
+      const reporter = new Reporter(
+        {},
+        {
+          nns: new NodeNetworkStateWriter(agent, node),
+          nrt: new NodeResourceTopologyWriter(agent, node),
+          labeler: new NodeLabeler(agent, node, metrics),
+          metrics,
+          log: silentLogger,
+          now: () => new Date(),
+        },
+      );
+      const lease = new LeaseRenewer(
+        agent,
+        node,
+        { namespace: NAMESPACE, holderIdentity: 'agent-pod' },
+        { now: () => new Date(), log: silentLogger },
+      );
+      try {
+        await reporter.update({ ...input(['0000:3b:02.1']), sriovCapable: true });
+        expect(reporter.notReadyReason()).toBeUndefined();
+        await reporter.update({ ...input([]), sriovCapable: false });
+        expect(reporter.notReadyReason()).toBeUndefined();
+        await lease.renew();
+        await lease.renew();
+        expect(metrics.count('NodeNetworkState', 'error')).toBe(0);
+        expect(metrics.count('NodeResourceTopology', 'error')).toBe(0);
+        expect(metrics.count('Node', 'error')).toBe(0);
+        expect((await get<NodeNetworkState>(`${NNS}/worker-2`)).status?.pods).toEqual([]);
+      } finally {
+        await reporter.stop();
+      }
+    });
+
+    it('cannot delete what it writes, write spec, or touch Secrets', async () => {
+      expect((await agent.json(`${NNS}/worker-2`, { method: 'DELETE' })).status).toBe(403);
+      expect((await agent.json(`${NRT}/worker-2`, { method: 'DELETE' })).status).toBe(403);
+      const stored = await get<NodeNetworkState>(`${NNS}/worker-2`);
+      expect((await agent.json(`${NNS}/worker-2`, { method: 'PUT', body: stored })).status).toBe(403);
+      expect((await agent.json('/api/v1/nodes/worker-2', { method: 'DELETE' })).status).toBe(403);
+      expect((await agent.json(`/api/v1/namespaces/${NAMESPACE}/secrets`)).status).toBe(403);
+      const leases = `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/wirespeed-agent-worker-2`;
+      expect((await agent.json(leases, { method: 'DELETE' })).status).toBe(403);
     });
   });
 });
