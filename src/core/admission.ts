@@ -89,7 +89,11 @@ export function checkPodCreate(request: AdmissionRequest): Problem | undefined {
   return undefined;
 }
 
-const STATUS: Record<ProblemCode, { code: number; reason: string }> = {
+/**
+ * Status per code for the codes an admission decision can produce. Other areas (fit, the agent's policy) add
+ * codes that never reach a pod's deny; should one arrive, it is answered as a bad request.
+ */
+const STATUS: Partial<Record<ProblemCode, { code: number; reason: string }>> = {
   InvalidNetworkAnnotation: { code: 400, reason: 'BadRequest' },
   InvalidNetworkAttachment: { code: 422, reason: 'Invalid' },
   InvalidRequest: { code: 400, reason: 'BadRequest' },
@@ -115,6 +119,6 @@ export function allow(uid: string, ops: readonly PatchOperation[] = []): Admissi
 }
 
 export function deny(uid: string, problem: Problem): AdmissionReviewResponse {
-  const { code, reason } = STATUS[problem.code];
+  const { code, reason } = STATUS[problem.code] ?? { code: 400, reason: 'BadRequest' };
   return review({ uid, allowed: false, status: { code, reason, message: problem.message } });
 }

@@ -69,6 +69,8 @@ export class ControlSwitches {
         honorResources: config.honorResources,
         injectHugepageDownApi: config.injectHugepageDownApi,
         userDefinedInjections: config.userDefinedInjections.map((i) => i.labelKey),
+        allowedHostPaths: config.allowedHostPaths.map((r) => `${r.path}${r.writable ? ':rw' : ''}:${r.type}`),
+        trustedNadNamespaces: config.trustedNadNamespaces,
       },
       'control switches applied',
     );

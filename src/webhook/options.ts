@@ -5,8 +5,10 @@ import {
   defaultInjectionConfig,
   type InjectionConfig,
   parseResourceNameKeys,
+  parseTrustedNamespaces,
   RESOURCE_NAME_ANNOTATION,
 } from '../core/inject/config.js';
+import { DEFAULT_ALLOWED_HOST_PATHS, parseAllowedHostPaths } from '../core/inject/host-paths.js';
 
 /** The flags that change decisions, shared by `wirespeed webhook` and `wirespeed inject` so both decide alike. */
 export interface DecisionOptions {
@@ -16,6 +18,8 @@ export interface DecisionOptions {
   defaultNetworkNamespace?: string;
   hugepagesMountPath: string;
   maxNetworks: number;
+  allowedHostPaths: string;
+  trustedNadNamespaces: string;
 }
 
 export function addDecisionOptions(command: Command): Command {
@@ -52,6 +56,16 @@ export function addDecisionOptions(command: Command): Command {
         1,
         4096,
       ),
+    )
+    .option(
+      '--allowed-host-paths <entries>',
+      'host paths NAD mounts may name, comma-separated <path>[:ro|:rw][:<hostPath type>]; read-only unless rw, type Directory unless given; "" allows none; /, /etc, /proc, /sys, kubelet and runtime state and sockets are refused',
+      DEFAULT_ALLOWED_HOST_PATHS,
+    )
+    .option(
+      '--trusted-nad-namespaces <namespaces>',
+      "comma-separated namespaces whose NADs may give pods of other namespaces host mounts and hugepages (a NAD in the pod's own namespace always may)",
+      '',
     );
 }
 
@@ -63,8 +77,17 @@ export function decisionConfig(opts: DecisionOptions): InjectionConfig {
       `--hugepages-mount-path "${opts.hugepagesMountPath}" must be an absolute path`,
     );
   }
+  const allowed = parseAllowedHostPaths(
+    opts.allowedHostPaths ?? DEFAULT_ALLOWED_HOST_PATHS,
+    '--allowed-host-paths',
+  );
+  if (!allowed.ok) throw new InvalidArgumentError(allowed.problem.message);
+  const trusted = parseTrustedNamespaces(opts.trustedNadNamespaces ?? '', '--trusted-nad-namespaces');
+  if (!trusted.ok) throw new InvalidArgumentError(trusted.problem.message);
   return defaultInjectionConfig({
     resourceNameKeys: keys.value,
+    allowedHostPaths: allowed.value,
+    trustedNadNamespaces: trusted.value,
     honorResources: opts.honorResources,
     injectHugepageDownApi: opts.injectHugepageDownApi,
     hugepagesMountPath: opts.hugepagesMountPath,

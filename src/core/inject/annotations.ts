@@ -100,13 +100,15 @@ export function parseHugepages(value: string, nad: string): Result<HugepagesNeed
 export interface HostMount {
   hostPath: string;
   mountPath: string;
-  readOnly: boolean;
+  /** As the NAD wrote it; unstated, the allow-list entry decides (read-write only where it permits writes). */
+  access?: 'ro' | 'rw';
 }
 
 /**
  * `wirespeed.io/mounts`: comma list of `<host path>[:<container path>][:ro|:rw]`, e.g.
- * `/var/run/vhost-user,/dev/vfio:ro`. The container path defaults to the host path; mounts are read-write
- * unless `:ro` (socket directories must be writable).
+ * `/var/run/vhost-user,/dev/vfio:ro`. The container path defaults to the host path. Paths are normalised
+ * (`/./etc/` is `/etc`); `..` is refused. Whether a host path may be mounted at all, and read-write, is the
+ * administrator's allow-list's decision (host-paths.ts), not the NAD's.
  */
 export function parseMounts(value: string, nad: string): Result<HostMount[]> {
   const where = `network-attachment-definition ${nad} annotation ${MOUNTS_ANNOTATION}`;
@@ -115,10 +117,10 @@ export function parseMounts(value: string, nad: string): Result<HostMount[]> {
     const entry = raw.trim();
     if (entry === '') continue;
     const parts = entry.split(':');
-    let readOnly = false;
+    let access: 'ro' | 'rw' | undefined;
     const last = parts.at(-1);
     if (parts.length > 1 && (last === 'ro' || last === 'rw')) {
-      readOnly = last === 'ro';
+      access = last;
       parts.pop();
     }
     if (parts.length > 2) {
@@ -129,15 +131,13 @@ export function parseMounts(value: string, nad: string): Result<HostMount[]> {
     }
     const hostPath = normalizeAbsolutePath(parts[0] ?? '');
     const mountPath = normalizeAbsolutePath(parts[1] ?? parts[0] ?? '');
-    for (const path of [hostPath, mountPath]) {
-      if (path === undefined) {
-        return fail(
-          'InvalidNetworkAttachment',
-          `${where} entry "${entry}": paths must be absolute, without '..' or whitespace, e.g. /var/run/vhost-user`,
-        );
-      }
+    if (hostPath === undefined || mountPath === undefined) {
+      return fail(
+        'InvalidNetworkAttachment',
+        `${where} entry "${entry}": paths must be absolute, without '..' or whitespace, e.g. /var/run/vhost-user`,
+      );
     }
-    mounts.push({ hostPath: hostPath!, mountPath: mountPath!, readOnly });
+    mounts.push({ hostPath, mountPath, ...(access ? { access } : {}) });
   }
   if (mounts.length === 0)
     return fail('InvalidNetworkAttachment', `${where} is empty; expected e.g. /var/run/vhost-user`);

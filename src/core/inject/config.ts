@@ -1,4 +1,6 @@
+import { isDns1123Label } from '../networks.js';
 import { fail, ok, type Result } from '../problem.js';
+import { DEFAULT_ALLOWED_HOST_PATHS, type HostPathRule, parseAllowedHostPaths } from './host-paths.js';
 
 export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
 
@@ -28,6 +30,13 @@ export interface InjectionConfig {
    * have a handful; the cap keeps one hostile pod's decision small and is checked before any NAD lookup.
    */
   maxNetworks: number;
+  /** Host paths NAD mounts may name (`--allowed-host-paths`); anything else is denied. */
+  allowedHostPaths: HostPathRule[];
+  /**
+   * Namespaces whose NADs may give pods of other namespaces host mounts and hugepages
+   * (`--trusted-nad-namespaces`); a NAD in the pod's own namespace always may.
+   */
+  trustedNadNamespaces: string[];
 }
 
 /** `--max-networks` default: well above any real pod (a CNF has a handful), far below what costs time. */
@@ -42,8 +51,34 @@ export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {})
     podnetinfoMountPath: '/etc/podnetinfo',
     userDefinedInjections: [],
     maxNetworks: DEFAULT_MAX_NETWORKS,
+    allowedHostPaths: defaultAllowedHostPaths(),
+    trustedNadNamespaces: [],
     ...overrides,
   };
+}
+
+export function defaultAllowedHostPaths(): HostPathRule[] {
+  const rules = parseAllowedHostPaths(DEFAULT_ALLOWED_HOST_PATHS, 'the default allow-list');
+  if (!rules.ok) throw new Error(rules.problem.message); // a bug in the constant, caught by every test
+  return rules.value;
+}
+
+/** `--trusted-nad-namespaces` and the ConfigMap's `trusted-nad-namespaces`: namespace names. */
+export function parseTrustedNamespaces(
+  entries: string | readonly unknown[],
+  where: string,
+): Result<string[]> {
+  const list = typeof entries === 'string' ? entries.split(',') : entries;
+  const names = new Set<string>();
+  for (const raw of list) {
+    const name = typeof raw === 'string' ? raw.trim() : undefined;
+    if (name === '') continue;
+    if (name === undefined || !isDns1123Label(name)) {
+      return fail('InvalidConfig', `${where} entry ${JSON.stringify(raw)} is not a namespace name`);
+    }
+    names.add(name);
+  }
+  return ok([...names]);
 }
 
 /** `--network-resource-name-keys`: comma-separated, each trimmed, none empty (as network-resources-injector). */
@@ -99,6 +134,7 @@ export function applyControlSwitches(
       }
     }
   }
+  applyTrustSwitches(config, doc, warnings);
   const injections = doc['user-defined-injections'];
   if (injections !== undefined) {
     if (!isObject(injections))
@@ -112,6 +148,44 @@ export function applyControlSwitches(
     }
   }
   return { config, warnings };
+}
+
+/**
+ * `allowed-host-paths` and `trusted-nad-namespaces` (a list of strings, or one comma-separated string) replace
+ * the command-line values. An entry that is refused (a forbidden path, a bad namespace name) leaves the
+ * command-line value in force for that key, rather than dropping one entry and keeping the rest.
+ */
+function applyTrustSwitches(config: InjectionConfig, doc: Record<string, unknown>, warnings: string[]): void {
+  const paths = ownValue(doc, 'allowed-host-paths');
+  if (paths !== undefined) {
+    const parsed = isTextList(paths)
+      ? parseAllowedHostPaths(paths, 'config.json "allowed-host-paths"')
+      : undefined;
+    if (parsed?.ok) config.allowedHostPaths = parsed.value;
+    else
+      warnings.push(
+        `${parsed ? parsed.problem.message : 'config.json "allowed-host-paths" must be a list of strings'}; using the command-line allow-list`,
+      );
+  }
+  const namespaces = ownValue(doc, 'trusted-nad-namespaces');
+  if (namespaces !== undefined) {
+    const parsed = isTextList(namespaces)
+      ? parseTrustedNamespaces(namespaces, 'config.json "trusted-nad-namespaces"')
+      : undefined;
+    if (parsed?.ok) config.trustedNadNamespaces = parsed.value;
+    else
+      warnings.push(
+        `${parsed ? parsed.problem.message : 'config.json "trusted-nad-namespaces" must be a list of strings'}; using the command-line namespaces`,
+      );
+  }
+}
+
+const isTextList = (v: unknown): v is string | string[] =>
+  typeof v === 'string' || (Array.isArray(v) && v.every((e) => typeof e === 'string'));
+
+/** `obj[key]` when `obj` itself holds it: never a value inherited from Object.prototype. */
+function ownValue(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 const FEATURE_SWITCHES: Record<string, 'injectHugepageDownApi' | 'honorResources'> = {

@@ -21,7 +21,10 @@ const arbNad = (name: string) =>
       {
         'k8s.v1.cni.cncf.io/resourceName': mostly(resourceNames, 'bad name'),
         'wirespeed.io/hugepages': mostly(['1Gi=1Gi', '2Mi=64Mi', '1Gi=2Gi,2Mi=4Mi'], '3=4'),
-        'wirespeed.io/mounts': mostly(['/var/run/vhost', '/dev/vfio:ro', '/a:/b'], 'relative'),
+        'wirespeed.io/mounts': mostly(
+          ['/var/run/vhost-user', '/dev/vfio:ro', '/run/memif:/var/run/memif', '/var/lib/vhost_sockets/./a'],
+          '/etc',
+        ),
         'k8s.v1.cni.cncf.io/nodeSelector': mostly(['nic=e810', 'fast'], 'nic=cx6'),
       },
       { requiredKeys: [] },

@@ -422,8 +422,11 @@ describe('planInjection: mounts, podnetinfo and node selector', () => {
     const out = mutate(pod({ [NETS]: 'vhost,vhost2' }), index(vhost, vhost2));
     const hostVolumes = out.spec!.volumes!.filter((v) => v.hostPath);
     expect(hostVolumes).toEqual([
-      { name: hostVolumeName('/var/run/vhost-user'), hostPath: { path: '/var/run/vhost-user' } },
-      { name: hostVolumeName('/dev/vfio'), hostPath: { path: '/dev/vfio' } },
+      {
+        name: hostVolumeName('/var/run/vhost-user'),
+        hostPath: { path: '/var/run/vhost-user', type: 'Directory' },
+      },
+      { name: hostVolumeName('/dev/vfio'), hostPath: { path: '/dev/vfio', type: 'Directory' } },
     ]);
     expect(out.spec!.containers[0]!.volumeMounts).toEqual([
       { name: hostVolumeName('/var/run/vhost-user'), mountPath: '/var/run/vhost-user' },

@@ -43,6 +43,7 @@ import {
 } from './annotations.js';
 import type { InjectionConfig, UserDefinedInjection } from './config.js';
 import { cleanPath } from './paths.js';
+import { type GrantedMount, grantHostNeeds, type NadTrust, redacted, trustOf } from './trust.js';
 
 export const PODNETINFO_VOLUME = 'podnetinfo';
 
@@ -224,7 +225,48 @@ function addDemand(demand: Demand, container: string, resource: string, amount: 
   perContainer.set(resource, (perContainer.get(resource) ?? 0n) + amount);
 }
 
-function addMounts(mounts: Map<string, Map<string, HostMount>>, container: string, add: HostMount[]): void {
+interface SelectorNeed {
+  value: string;
+  from: string;
+  /** The NAD is in another namespace: messages name it but not its labels. */
+  redact: boolean;
+}
+
+interface Gathered {
+  demand: Demand;
+  mounts: Map<string, Map<string, GrantedMount>>;
+  nodeSelector: Map<string, SelectorNeed>;
+  anyDevice: boolean;
+}
+
+/** Adds one NAD's node labels to those of the NADs before it; two values for one label are a conflict. */
+function mergeNodeSelector(
+  into: Map<string, SelectorNeed>,
+  labels: Record<string, string>,
+  trust: NadTrust,
+): Result<void> {
+  for (const [label, value] of Object.entries(labels)) {
+    const seen = into.get(label);
+    if (seen && seen.value !== value) {
+      const detail =
+        seen.redact || !trust.sameNamespace
+          ? 'a node label'
+          : `node label ${label} ("${seen.value}" and "${value}")`;
+      return fail(
+        'ConflictingNodeSelector',
+        `network-attachment-definitions ${seen.from} and ${trust.key} require different values for ${detail}`,
+      );
+    }
+    if (!seen) into.set(label, { value, from: trust.key, redact: !trust.sameNamespace });
+  }
+  return ok(undefined);
+}
+
+function addMounts(
+  mounts: Map<string, Map<string, GrantedMount>>,
+  container: string,
+  add: readonly GrantedMount[],
+): void {
   let perContainer = mounts.get(container);
   if (!perContainer) {
     perContainer = new Map();
@@ -256,7 +298,7 @@ class Planner {
     for (const volume of this.volumes) this.indexVolume(volume);
   }
 
-  plan(nads: NadIndex, selected: readonly Selected[]): InjectionDecision {
+  plan(nads: NadIndex, selected: readonly Selected[], podNamespace: string): InjectionDecision {
     const deny = (p: Problem): InjectionDecision => ({ deny: p });
     if (this.containers.length === 0) return deny(problem('InvalidRequest', 'pod has no containers'));
     const annotations = this.pod.metadata?.annotations ?? {};
@@ -265,52 +307,9 @@ class Planner {
 
     const targets = this.targetResolver(selected);
     if (!targets.ok) return deny(targets.problem);
-
-    const demand: Demand = new Map();
-    // Per container, each (host path, mount path) once: a NAD selected N times adds its mounts once, not N times.
-    const mounts = new Map<string, Map<string, HostMount>>();
-    const nodeSelector = new Map<string, { value: string; from: string }>();
-    let anyDevice = false;
-    const needsByNad = new Map<string, AttachmentNeeds>();
-    for (const { selection, source } of selected) {
-      const key = nadKey(selection);
-      const nad = nads.get(key);
-      if (!nad) {
-        return deny(
-          problem(
-            'NetworkNotFound',
-            `network-attachment-definition ${key} not found (selected by pod annotation ${source}); create it or fix the name`,
-          ),
-        );
-      }
-      let needs = needsByNad.get(key);
-      if (!needs) {
-        const read = readNad(nad, key, this.config);
-        if (!read.ok) return deny(read.problem);
-        needs = read.value;
-        needsByNad.set(key, needs);
-        for (const [label, value] of Object.entries(needs.nodeSelector)) {
-          const seen = nodeSelector.get(label);
-          if (seen && seen.value !== value) {
-            return deny(
-              problem(
-                'ConflictingNodeSelector',
-                `network-attachment-definitions ${seen.from} and ${key} require different values for node label ${label} ("${seen.value}" and "${value}")`,
-              ),
-            );
-          }
-          nodeSelector.set(label, { value, from: key });
-        }
-      }
-      const container = targets.value(selection);
-      for (const resource of needs.resources) {
-        addDemand(demand, container, resource, 1n);
-        anyDevice = true;
-      }
-      for (const { pageSize, bytes } of needs.hugepages)
-        addDemand(demand, container, `hugepages-${pageSize}`, bytes);
-      if (needs.mounts.length > 0) addMounts(mounts, container, needs.mounts);
-    }
+    const gathered = this.gather(nads, selected, targets.value, podNamespace);
+    if (!gathered.ok) return deny(gathered.problem);
+    const { demand, mounts, nodeSelector, anyDevice } = gathered.value;
 
     const record = this.planResources(demand, recorded.value);
     if (!record.ok) return deny(record.problem);
@@ -327,6 +326,55 @@ class Planner {
     if (!selectorOk.ok) return deny(selectorOk.problem);
     this.planAnnotations(record.value, annotations[INJECTED_ANNOTATION]);
     return { ops: this.ops, record: record.value };
+  }
+
+  /**
+   * What the selected networks need, per container: each NAD is read, checked for trust and merged once
+   * however often the pod selects it, and each element adds its devices and hugepages in O(1) per need.
+   */
+  private gather(
+    nads: NadIndex,
+    selected: readonly Selected[],
+    targetOf: (s: NetworkSelection) => string,
+    podNamespace: string,
+  ): Result<Gathered> {
+    const demand: Demand = new Map();
+    // Per container, each (host path, mount path) once: a NAD selected N times adds its mounts once.
+    const mounts = new Map<string, Map<string, GrantedMount>>();
+    const nodeSelector = new Map<string, SelectorNeed>();
+    let anyDevice = false;
+    const byNad = new Map<string, { needs: AttachmentNeeds; granted: GrantedMount[] }>();
+    for (const { selection, source } of selected) {
+      const key = nadKey(selection);
+      let entry = byNad.get(key);
+      if (!entry) {
+        const nad = nads.get(key);
+        if (!nad) {
+          return fail(
+            'NetworkNotFound',
+            `network-attachment-definition ${key} not found (selected by pod annotation ${source}); create it or fix the name`,
+          );
+        }
+        const trust = trustOf(selection, podNamespace, this.config);
+        const read = readNad(nad, key, this.config);
+        if (!read.ok) return { ok: false, problem: redacted(trust, read.problem) };
+        const granted = grantHostNeeds(trust, read.value, this.config);
+        if (!granted.ok) return granted;
+        const merged = mergeNodeSelector(nodeSelector, read.value.nodeSelector, trust);
+        if (!merged.ok) return merged;
+        entry = { needs: read.value, granted: granted.value };
+        byNad.set(key, entry);
+      }
+      const container = targetOf(selection);
+      for (const resource of entry.needs.resources) {
+        addDemand(demand, container, resource, 1n);
+        anyDevice = true;
+      }
+      for (const { pageSize, bytes } of entry.needs.hugepages)
+        addDemand(demand, container, `hugepages-${pageSize}`, bytes);
+      if (entry.granted.length > 0) addMounts(mounts, container, entry.granted);
+    }
+    return ok({ demand, mounts, nodeSelector, anyDevice });
   }
 
   /** Maps each selection to the container that receives its devices. */
@@ -565,28 +613,30 @@ class Planner {
   }
 
   /** hostPath volumes for socket directories and device nodes, one per host path, mounted where needed. */
-  private planHostMounts(mounts: Map<string, Map<string, HostMount>>): Result<void> {
+  private planHostMounts(mounts: Map<string, Map<string, GrantedMount>>): Result<void> {
     for (const [index, container] of this.containers.entries()) {
       for (const mount of mounts.get(container.name)?.values() ?? []) {
+        const wanted = mount.redact ? `a host mount of network ${mount.from}` : `host path ${mount.hostPath}`;
         let volume = this.hostVolumes.get(mount.hostPath);
         if (!volume) {
           const name = hostVolumeName(mount.hostPath);
           if (this.volumeNamed(name)) {
             return fail(
               'InvalidRequest',
-              `pod already has a volume named ${name} that is not hostPath ${mount.hostPath}`,
+              `pod already has a volume named ${name}, which ${wanted} needs; rename it`,
             );
           }
-          volume = { name, hostPath: { path: mount.hostPath } };
+          volume = { name, hostPath: { path: mount.hostPath, type: mount.type } };
           this.addVolume(volume);
         }
         const atPath = this.mountAt(index, mount.mountPath);
         if (atPath) {
           const there = this.volumeNamed(atPath.name)?.hostPath?.path;
           if (there !== undefined && cleanPath(there) === mount.hostPath) continue;
+          const at = mount.redact ? '' : ` at ${mount.mountPath}`;
           return fail(
             'InvalidRequest',
-            `container ${container.name} already mounts volume ${atPath.name} at ${mount.mountPath}, where its networks need host path ${mount.hostPath}`,
+            `container ${container.name} already mounts volume ${atPath.name}${at}, where ${wanted} goes; free the path`,
           );
         }
         this.addMount(index, {
@@ -676,16 +726,18 @@ class Planner {
       this.ops.push({ op: 'add', path: '/spec/volumes/-', value: volume });
   }
 
-  private planNodeSelector(required: Map<string, { value: string; from: string }>): Result<void> {
+  private planNodeSelector(required: Map<string, SelectorNeed>): Result<void> {
     const current = this.pod.spec?.nodeSelector ?? {};
     const merged = { ...current };
     let changed = false;
-    for (const [label, { value, from }] of [...required].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [label, { value, from, redact }] of [...required].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const own = current[label];
       if (own !== undefined && own !== value) {
         return fail(
           'ConflictingNodeSelector',
-          `pod nodeSelector ${label}="${own}" conflicts with ${label}="${value}" required by network-attachment-definition ${from}`,
+          redact
+            ? `pod nodeSelector conflicts with the node labels network-attachment-definition ${from} requires`
+            : `pod nodeSelector ${label}="${own}" conflicts with ${label}="${value}" required by network-attachment-definition ${from}`,
         );
       }
       if (own === undefined) {
@@ -756,5 +808,6 @@ export function planInjection(
 }
 
 export function planPrepared(prepared: PreparedPod, nads: NadIndex): InjectionDecision {
-  return new Planner(prepared.pod, prepared.config).plan(nads, prepared.selected);
+  const namespace = podNamespace(prepared.pod, prepared.ctx);
+  return new Planner(prepared.pod, prepared.config).plan(nads, prepared.selected, namespace);
 }
