@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeDeviceManager } from '../../test/support/fake-device-manager.js';
 import { FakePodResources, wireDevice } from '../../test/support/fake-pod-resources.js';
-import type { ObservedHost } from '../core/host/observed.js';
-import type { Pool } from '../core/pools/types.js';
-import type { NodeReport } from '../core/report/accounting.js';
+import { selectPools } from '../core/pools/select-pools.js';
+import { accountNode, type NodeReport } from '../core/report/accounting.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { rootedHost } from './host/rooted-host.js';
 import { simulatedLayout, vfAddress } from './host/simulated/layout.js';
@@ -16,46 +15,24 @@ import {
   removeVf,
   setCarrier,
 } from './host/simulated/simulated-host.js';
-import { type Agent, type AgentConfig, type PoolSelector, type ReportSink, startAgent } from './main.js';
+import { type Agent, type AgentConfig, type ReportSink, startAgent } from './main.js';
 import { staticNodePods } from './podresources/node-pods.js';
 import { staticPolicies } from './policy-source.js';
-
-// The composition under test, not pool selection: every VF of every PF in one pool, healthy while its PF has
-// carrier (the real selection is tested with its own module).
-const everyVf: PoolSelector = ({ host, policies }) =>
-  policies.length === 0
-    ? []
-    : [{ resourceName: 'example.com/vf', deviceType: 'netdevice', devices: devicesOf(host) }];
-
-function devicesOf(host: ObservedHost): Pool['devices'] {
-  return host.pfs.flatMap((pf) =>
-    pf.vfs.map((vf) => ({
-      id: vf.pciAddress,
-      numaNode: pf.numaNode,
-      pfPciAddress: pf.pciAddress,
-      pfName: pf.name,
-      vfID: vf.vfID,
-      iommuGroup: vf.iommuGroup,
-      driver: vf.driver,
-      netdev: vf.netdev,
-      healthy: pf.linkState !== 'down',
-    })),
-  );
-}
+import type { ReporterInput } from './report/reporter.js';
 
 class MemorySink implements ReportSink {
   reports: NodeReport[] = [];
-  async publish(report: NodeReport) {
-    const last = this.reports.at(-1);
-    if (
-      last &&
-      JSON.stringify({ ...last.status, reportTime: '' }) ===
-        JSON.stringify({ ...report.status, reportTime: '' })
-    )
-      return 'unchanged' as const;
-    this.reports.push(report);
-    return 'written' as const;
+  async update(input: ReporterInput) {
+    const report = accountNode({ ...input, reportTime: new Date(0) });
+    if (JSON.stringify(this.reports.at(-1)) !== JSON.stringify(report)) this.reports.push(report);
   }
+  notReadyReason() {
+    return this.reports.length > 0 ? undefined : 'no report written yet';
+  }
+  lastReport() {
+    return this.reports.at(-1);
+  }
+  async stop() {}
 }
 
 let dir: string;
@@ -70,7 +47,7 @@ const policy = {
   apiVersion: 'wirespeed.io/v1alpha1' as const,
   kind: 'NetworkNodePolicy' as const,
   metadata: { name: 'all', namespace: 'wirespeed-agent' },
-  spec: { resourceName: 'vf', nicSelector: { vendor: '8086' }, numVfs: 2 },
+  spec: { resourceName: 'vf', nicSelector: { vendor: '8086' }, numVfs: 2, deviceType: 'netdevice' as const },
 };
 
 function config(): AgentConfig {
@@ -115,7 +92,7 @@ async function start(policies = staticPolicies([policy])) {
     log: silentLogger,
     host: rootedHost(hostDir),
     policies,
-    selectPools: everyVf,
+    selectPools,
     nodePods: staticNodePods(new Map([['telco/cnf-1', { uid: 'uid-1', phase: 'Running' }]])),
     nodeLabels: () => ({}),
     report: sink,
@@ -165,7 +142,7 @@ describe('startAgent', () => {
     expect([res.status, await res.text()]).toEqual([200, 'ok\n']);
   });
 
-  it('pushes host changes on rediscovery: carrier down makes devices Unhealthy, a removed VF leaves', async () => {
+  it('pushes host changes on rediscovery: carrier down, or a VF gone from a slot its policy claims, makes devices Unhealthy', async () => {
     const layout = await readSimulatedLayout(hostDir);
     const [pf0, pf1] = layout.pfs;
     const a = await start();
@@ -178,6 +155,7 @@ describe('startAgent', () => {
         `${vfAddress(pf0!, 0)} Unhealthy`,
         `${vfAddress(pf0!, 1)} Unhealthy`,
         `${vfAddress(pf1!, 0)} Healthy`,
+        `${vfAddress(pf1!, 1)} Unhealthy`,
       ]),
     );
     expect(kubelet.registrations).toHaveLength(1);

@@ -6,10 +6,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KubeletTopology, NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
+import type { KubeletTopology } from '../api/wirespeed-v1alpha1.js';
 import type { ObservedHost } from '../core/host/observed.js';
+import { interfacesStatus } from '../core/pools/interfaces.js';
+import type { PolicyOutcome } from '../core/pools/outcomes.js';
+import type { PoolSelection, PoolSelectionInput } from '../core/pools/select-pools.js';
 import type { Pool } from '../core/pools/types.js';
-import { accountNode, type NodeReport } from '../core/report/accounting.js';
+import type { NodeReport } from '../core/report/accounting.js';
 import type { Logger } from '../telemetry/logger.js';
 import { DevicePlugins } from './deviceplugin/device-plugins.js';
 import type { PreferredAllocationPolicy } from './deviceplugin/preferred.js';
@@ -22,6 +25,7 @@ import type { NodePods } from './podresources/node-pods.js';
 import { PodResourcesPoller } from './podresources/poller.js';
 import type { PolicySource } from './policy-source.js';
 import { probes } from './probes.js';
+import type { ReporterInput } from './report/reporter.js';
 
 export interface AgentConfig {
   nodeName: string;
@@ -41,25 +45,19 @@ export interface AgentConfig {
   socketCheckIntervalMs?: number;
 }
 
-/** What pool selection needs and gives: the policies that select this node, applied to what it has. */
-export type PoolSelector = (input: {
-  policies: readonly NetworkNodePolicy[];
-  host: ObservedHost;
-  nodeName: string;
-  nodeLabels: Readonly<Record<string, string>>;
-  resourcePrefix: string;
-}) => Pool[];
+/** Pool selection (`selectPools` of src/core/pools): policies × the observed host → pools and policy outcomes. */
+export type PoolSelector = (input: PoolSelectionInput) => PoolSelection;
 
-/** Where reports go: the writers of NodeNetworkState, NodeResourceTopology, the Lease and the node label. */
+/**
+ * Where reports go: accounts the input and writes NodeNetworkState, NodeResourceTopology and the node label
+ * when they changed (`Reporter` of src/agent/report satisfies this).
+ */
 export interface ReportSink {
-  /** Publishes a report (writing only what changed); resolves 'written' or 'unchanged'. */
-  publish(
-    report: NodeReport,
-    context: { host: ObservedHost; pools: readonly Pool[] },
-  ): Promise<'written' | 'unchanged'>;
-  start?(): Promise<void>;
-  stop?(): Promise<void>;
-  notReadyReason?(): string | undefined;
+  update(input: ReporterInput): Promise<void>;
+  /** Why the report is not current on the API server (also before the first write), or undefined. */
+  notReadyReason(): string | undefined;
+  lastReport(): NodeReport | undefined;
+  stop(): Promise<void>;
 }
 
 export interface AgentDeps {
@@ -71,8 +69,9 @@ export interface AgentDeps {
   /** Labels of this agent's Node, for policy node selectors. */
   nodeLabels: () => Readonly<Record<string, string>>;
   report: ReportSink;
+  /** The agent's Lease (liveness), renewed while the agent runs. */
+  lease?: { start(): void; stop(): void };
   metrics?: AgentMetrics;
-  now?: () => Date;
 }
 
 export interface Agent {
@@ -91,14 +90,12 @@ export interface Agent {
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
   const log = deps.log;
   const metrics = deps.metrics ?? createAgentMetrics({ processMetrics: false });
-  const now = deps.now ?? (() => new Date());
   const state = {
     host: undefined as ObservedHost | undefined,
     pools: [] as Pool[],
-    report: undefined as NodeReport | undefined,
-    reported: false,
-    reportError: undefined as string | undefined,
     discoveryError: undefined as string | undefined,
+    outcomes: '',
+    generations: {} as Record<string, number>,
     stopping: false,
   };
   const plugins = new DevicePlugins(
@@ -142,14 +139,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     } finally {
       end();
     }
-    const selected = deps.selectPools({
+    const selection = deps.selectPools({
+      observed: host,
       policies: deps.policies.policies(),
-      host,
-      nodeName: config.nodeName,
       nodeLabels: deps.nodeLabels(),
       resourcePrefix: config.resourcePrefix,
+      previous: state.pools,
     });
-    const pools = keepHeldVanished(state.pools, selected, heldDevices(poller.snapshot.pods));
+    logOutcomes(log, state, selection.policies);
+    const pools = keepHeldVanished(state.pools, selection.pools, heldDevices(poller.snapshot.pods));
     state.host = host;
     state.pools = pools;
     countDevices(metrics, pools);
@@ -159,29 +157,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   const publish = single(async () => {
     if (!state.host || state.stopping) return;
-    const report = accountNode({
+    await deps.report.update({
       pools: state.pools,
       allocatable: poller.snapshot.allocatable,
       podResources: poller.snapshot.pods,
       pods: deps.nodePods.pods(),
       kubelet: config.kubelet,
       numaNodes: state.host.numaNodes.map((n) => n.id),
-      reportTime: now(),
+      sriovCapable: state.host.pfs.length > 0,
+      interfaces: interfacesStatus(state.host, state.pools),
+      policyGenerations: state.generations,
     });
-    state.report = report;
-    try {
-      const result = await deps.report.publish(report, { host: state.host, pools: state.pools });
-      metrics.reports.inc({ result });
-      state.reported = true;
-      state.reportError = undefined;
-    } catch (err) {
-      metrics.reports.inc({ result: 'error' });
-      state.reportError = (err as Error).message;
-      log.warn(
-        { err: state.reportError },
-        'report not written; retrying with the next change or rediscovery',
-      );
-    }
   });
   const reportSoon = () => void publish();
 
@@ -194,9 +180,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       plugins.notReadyReason() ??
       poller.notReadyReason() ??
       deps.nodePods.notReadyReason() ??
-      deps.report.notReadyReason?.() ??
-      (state.reportError ? `the report could not be written: ${state.reportError}` : undefined) ??
-      (state.reported ? undefined : 'the first report has not been written yet')
+      deps.report.notReadyReason()
     );
   };
 
@@ -212,7 +196,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   await plugins.start();
   deps.policies.onChange(() => void rediscover());
-  await Promise.all([deps.policies.start(), deps.nodePods.start(), deps.report.start?.()]);
+  await Promise.all([deps.policies.start(), deps.nodePods.start()]);
+  deps.lease?.start();
   deps.nodePods.onChange(reportSoon);
   await rediscover();
   await poller.start();
@@ -227,7 +212,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     notReadyReason,
     rediscover,
     pools: () => state.pools,
-    lastReport: () => state.report,
+    lastReport: () => deps.report.lastReport(),
     port: server ? (server.address() as AddressInfo).port : undefined,
     async stop() {
       state.stopping = true;
@@ -236,7 +221,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       deps.policies.stop();
       deps.nodePods.stop();
       await plugins.stop();
-      await deps.report.stop?.();
+      deps.lease?.stop();
+      await deps.report.stop();
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
       log.info('agent stopped');
     },
@@ -263,6 +249,31 @@ function single(task: () => Promise<void>): () => Promise<void> {
     });
     return running;
   };
+}
+
+/** Logs what the policies are told when it changes, and keeps the generations of those applied. */
+function logOutcomes(
+  log: Logger,
+  state: { outcomes: string; generations: Record<string, number> },
+  outcomes: readonly PolicyOutcome[],
+): void {
+  const text = JSON.stringify(outcomes);
+  if (text === state.outcomes) return;
+  state.outcomes = text;
+  state.generations = {};
+  for (const outcome of outcomes) {
+    if (outcome.applied && outcome.generation !== undefined)
+      state.generations[outcome.policy] = outcome.generation;
+    const problems = outcome.conditions.filter((c) =>
+      c.type === 'Conflict' ? c.status !== 'False' : c.status !== 'True',
+    );
+    if (problems.length === 0) log.info({ policy: outcome.policy }, 'policy applied');
+    else
+      log.warn(
+        { policy: outcome.policy, applied: outcome.applied, conditions: problems },
+        'policy not (fully) applied',
+      );
+  }
 }
 
 function countDevices(metrics: AgentMetrics, pools: readonly Pool[]): void {
