@@ -42,6 +42,7 @@ interface Pending {
 }
 
 const UNACCOUNTED_REASONS = ['unknown-pod', 'unknown-device'] as const;
+const NO_POD_RESOURCES = "no report written yet: the kubelet's pod-resources API has not answered";
 
 export class Reporter {
   private pending: Pending | undefined;
@@ -110,6 +111,12 @@ export class Reporter {
   private async process(next: Pending): Promise<void> {
     const { nns, metrics, log, now } = this.deps;
     this.last = next;
+    if (next.input.allocatable === null) {
+      // Without pod-resources the allocations are unknown: every device would read free. Keep the report
+      // the server holds (a restarted agent's predecessor wrote it) until the kubelet answers.
+      if (!this.report) this.failure = NO_POD_RESOURCES;
+      return;
+    }
     const report = accountNode({ ...next.input, reportTime: now() });
     for (const reason of UNACCOUNTED_REASONS) {
       metrics.unaccounted.set({ reason }, report.unaccounted.filter((u) => u.reason === reason).length);
