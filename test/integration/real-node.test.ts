@@ -1,9 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CriRequest, RealNode } from '../../src/devcluster/kubelet.js';
+import { type CriRequest, type RealNode, startRealNode } from '../../src/devcluster/kubelet.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
@@ -47,6 +58,17 @@ function pod(
   };
 }
 
+/** Resolves once a unix socket accepts a connection: the path leads to a live listener. */
+function connects(path: string): Promise<true> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', reject);
+  });
+}
+
 function createContainerFor(record: CriRequest[], podName: string): CriRequest | undefined {
   return record.find((r) => r.method === 'CreateContainer' && r.pod?.name === podName);
 }
@@ -79,8 +101,8 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
       expect(node.status?.nodeInfo?.containerRuntimeVersion).toBe('fakeRuntime://0.1.0');
       const rn = real.node(name);
       // The agent reaches both through real host paths, from outside the kubelet's namespace.
-      expect(existsSync(join(rn.devicePluginDir, 'kubelet.sock'))).toBe(true);
-      expect(existsSync(rn.podResourcesSocket)).toBe(true);
+      expect(await connects(join(rn.devicePluginDir, 'kubelet.sock'))).toBe(true);
+      expect(await connects(rn.podResourcesSocket)).toBe(true);
       expect(rn.numaNodes).toBe(2);
     }
     const a = real.node('real-a');
@@ -146,6 +168,28 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
     expect((await core().readNamespacedPod({ namespace: 'default', name: 'plain' })).status?.phase).toBe(
       'Running',
     );
+  });
+
+  it('fails with the kubelet log tail and leaves no process or directory', async ({ onTestFinished }) => {
+    const fakeBin = mkdtempSync(join(tmpdir(), 'wirespeed-fakebin-'));
+    onTestFinished(() => rmSync(fakeBin, { recursive: true, force: true }));
+    symlinkSync(join(real.binDir, 'fakecri'), join(fakeBin, 'fakecri'));
+    writeFileSync(
+      join(fakeBin, 'kubelet'),
+      '#!/bin/sh\necho "E1201 failed to run Kubelet: no way" >&2\nexit 1\n',
+    );
+    chmodSync(join(fakeBin, 'kubelet'), 0o755);
+    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('wsnode-')));
+    const err: unknown = await startRealNode({
+      controlPlane: plane.cp,
+      name: 'broken',
+      binDir: fakeBin,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^kubelet \(node broken\) exited with code 1; last lines of /);
+    expect((err as Error).message).toContain('E1201 failed to run Kubelet: no way');
+    const after = readdirSync(tmpdir()).filter((n) => n.startsWith('wsnode-') && !before.has(n));
+    expect(after).toEqual([]);
   });
 
   it('stops a node: no kubelet or fakecri of it remains, its directory and Node object are gone', async () => {
