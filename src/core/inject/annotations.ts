@@ -228,7 +228,7 @@ export function parseInjectionRecord(value: string | undefined): Result<Injectio
   if (value === undefined) return ok({});
   const bad = fail<InjectionRecord>(
     'InvalidRequest',
-    `pod annotation ${INJECTED_ANNOTATION} is not a record written by wirespeed; remove it and create the pod again`,
+    `pod annotation ${INJECTED_ANNOTATION} is not a record written by wirespeed`,
   );
   let doc: unknown;
   try {
@@ -237,27 +237,26 @@ export function parseInjectionRecord(value: string | undefined): Result<Injectio
     return bad;
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return bad;
-  const record: InjectionRecord = {};
+  // Object.fromEntries defines own properties, so a key such as "__proto__" stays a key, never a prototype.
+  const containers: Array<[string, Record<string, string>]> = [];
   for (const [container, resources] of Object.entries(doc)) {
     if (typeof resources !== 'object' || resources === null || Array.isArray(resources)) return bad;
-    const entry: Record<string, string> = {};
+    const entries: Array<[string, string]> = [];
     for (const [resource, quantity] of Object.entries(resources)) {
       if (typeof quantity !== 'string' || parseWholeQuantity(quantity) === undefined) return bad;
-      entry[resource] = quantity;
+      entries.push([resource, quantity]);
     }
-    record[container] = entry;
+    containers.push([container, Object.fromEntries(entries)]);
   }
-  return ok(record);
+  return ok(Object.fromEntries(containers));
 }
 
 /** Stable serialisation: containers and resources in sorted order, so equal records compare equal as text. */
 export function renderInjectionRecord(record: InjectionRecord): string {
-  const sorted: InjectionRecord = {};
-  for (const container of Object.keys(record).sort()) {
-    const resources = record[container]!;
-    const entries = Object.keys(resources).sort();
-    if (entries.length === 0) continue;
-    sorted[container] = Object.fromEntries(entries.map((r) => [r, resources[r]!]));
+  const sorted: Array<[string, Record<string, string>]> = [];
+  for (const [container, resources] of Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const entries = Object.entries(resources).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (entries.length > 0) sorted.push([container, Object.fromEntries(entries)]);
   }
-  return JSON.stringify(sorted);
+  return JSON.stringify(Object.fromEntries(sorted));
 }

@@ -155,12 +155,16 @@ describe('planInjection: resources', () => {
     });
   });
 
-  it('adjusts its own earlier injection when the networks change between passes', () => {
+  it('no longer trusts its record once the networks changed between passes, and never removes by it', () => {
     const config = defaultInjectionConfig({ honorResources: true });
     const once = mutate(pod({ [NETS]: 'sriov-a,sriov-a' }), index(sriovA, sriovB), config);
     once.metadata!.annotations![NETS] = 'sriov-b';
     const again = mutate(once, index(sriovA, sriovB), config);
-    expect(again.spec!.containers[0]!.resources!.requests).toEqual({ 'intel.com/sriov_b': '1' });
+    // The record says sriov_a, which these networks do not bring: what it covers now counts as the user's.
+    expect(again.spec!.containers[0]!.resources!.requests).toEqual({
+      'intel.com/sriov_a': '2',
+      'intel.com/sriov_b': '1',
+    });
     expect(JSON.parse(again.metadata!.annotations!['wirespeed.io/injected']!)).toEqual({
       app: { 'intel.com/sriov_b': '1' },
     });

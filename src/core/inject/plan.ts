@@ -278,6 +278,28 @@ function addMounts(
   }
 }
 
+/**
+ * The pod's `wirespeed.io/injected` record, if it is one this webhook could have written for these networks:
+ * every entry a device pool or hugepages size the networks bring to that container, in exactly the amount
+ * they bring (default mode may have injected fewer resources, never other amounts). Anything else — text that
+ * is not a record, cpu or memory, another container, another amount — was not written by us for this pod, so
+ * the whole record is ignored and the pod gets the full injection afresh (and a new record).
+ */
+function trustedRecord(text: string | undefined, demand: Demand): Demand {
+  const recorded = parseInjectionRecord(text);
+  const trusted: Demand = new Map();
+  if (!recorded.ok) return trusted;
+  for (const [container, resources] of Object.entries(recorded.value)) {
+    const wanted = demand.get(container);
+    for (const [resource, quantity] of Object.entries(resources)) {
+      const amount = parseWholeQuantity(quantity);
+      if (wanted === undefined || amount === undefined || wanted.get(resource) !== amount) return new Map();
+      addDemand(trusted, container, resource, amount);
+    }
+  }
+  return trusted;
+}
+
 const isHugepages = (resource: string): boolean => resource.startsWith('hugepages-');
 const pageSizeOf = (resource: string): string => resource.slice('hugepages-'.length);
 const formatQuantity = (resource: string, amount: bigint): string =>
@@ -302,16 +324,15 @@ class Planner {
     const deny = (p: Problem): InjectionDecision => ({ deny: p });
     if (this.containers.length === 0) return deny(problem('InvalidRequest', 'pod has no containers'));
     const annotations = this.pod.metadata?.annotations ?? {};
-    const recorded = parseInjectionRecord(annotations[INJECTED_ANNOTATION]);
-    if (!recorded.ok) return deny(recorded.problem);
 
     const targets = this.targetResolver(selected);
     if (!targets.ok) return deny(targets.problem);
     const gathered = this.gather(nads, selected, targets.value, podNamespace);
     if (!gathered.ok) return deny(gathered.problem);
     const { demand, mounts, nodeSelector, anyDevice } = gathered.value;
+    const recorded = trustedRecord(annotations[INJECTED_ANNOTATION], demand);
 
-    const record = this.planResources(demand, recorded.value);
+    const record = this.planResources(demand, recorded);
     if (!record.ok) return deny(record.problem);
     const hugepages = this.planHugepagesVolumes(demand);
     if (!hugepages.ok) return deny(hugepages.problem);
@@ -414,28 +435,30 @@ class Planner {
    * recorded; default mode leaves a resource the user set anywhere alone (as network-resources-injector),
    * honor mode adds to it.
    */
-  private planResources(demand: Demand, recorded: InjectionRecord): Result<InjectionRecord> {
+  private planResources(demand: Demand, recorded: Demand): Result<InjectionRecord> {
     const userSet = (resource: string): boolean =>
       this.containers.some((c) =>
         (['requests', 'limits'] as const).some((kind) => {
           const current = c.resources?.[kind]?.[resource];
           if (current === undefined) return false;
           const amount = parseWholeQuantity(current);
-          const ours = parseWholeQuantity(recorded[c.name]?.[resource] ?? '0') ?? 0n;
+          const ours = recorded.get(c.name)?.get(resource) ?? 0n;
           return amount === undefined || amount !== ours;
         }),
       );
     const record: InjectionRecord = {};
     for (const [index, container] of this.containers.entries()) {
       const wanted = demand.get(container.name) ?? new Map<string, bigint>();
-      const previously = recorded[container.name] ?? {};
-      const resources = [...new Set([...wanted.keys(), ...Object.keys(previously)])].sort();
+      // A trusted record holds only what `wanted` holds (see trustedRecord), so it can never name a resource
+      // the networks do not bring, such as cpu or memory.
+      const previously = recorded.get(container.name) ?? new Map<string, bigint>();
+      const resources = [...wanted.keys()].sort();
       if (resources.length === 0) continue;
       const updates: Array<{ kind: 'requests' | 'limits'; resource: string; value: string | undefined }> = [];
       const injected: Record<string, string> = {};
       for (const resource of resources) {
         const desired = wanted.get(resource) ?? 0n;
-        const ours = parseWholeQuantity(previously[resource] ?? '0') ?? 0n;
+        const ours = previously.get(resource) ?? 0n;
         const inject = this.config.honorResources || !userSet(resource) ? desired : 0n;
         if (inject > 0n) injected[resource] = formatQuantity(resource, inject);
         for (const kind of ['requests', 'limits'] as const) {
