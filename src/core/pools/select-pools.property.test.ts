@@ -66,7 +66,7 @@ const policies = fc
       spec: s,
     })),
   );
-const labels = fc.option(fc.constantFrom({}, { zone: 'a' }), { nil: undefined });
+const labels = fc.option(fc.constantFrom<Record<string, string>>({}, { zone: 'a' }), { nil: undefined });
 
 describe('selectPools properties', () => {
   it('never throws, even on values that are not policies, and answers every policy', () => {
