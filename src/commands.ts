@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { agentCommand } from './agent/command.js';
 import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
@@ -17,6 +18,7 @@ export function commands(): Command[] {
     extenderCommand(),
     fitCommand(),
     nodesCommand(),
+    agentCommand(),
     certsCommand(),
     installCommand(),
     devClusterCommand(),

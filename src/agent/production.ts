@@ -1,0 +1,99 @@
+/**
+ * The agent's collaborators against a real cluster: the host under `hostRoot`, NetworkNodePolicies, this node's
+ * pods and labels by list/watch, and the report writers (NodeNetworkState, NodeResourceTopology, node label,
+ * Lease), all on the small client of src/kube. The command, the dev-cluster harness and the integration tests
+ * build the agent through this one function.
+ */
+import { selectPools } from '../core/pools/select-pools.js';
+import type { KubeEndpoint } from '../kube/endpoint.js';
+import { ListWatch } from '../kube/list-watch.js';
+import type { Logger } from '../telemetry/logger.js';
+import { rootedHost } from './host/rooted-host.js';
+import type { AgentDeps } from './main.js';
+import type { AgentMetrics } from './metrics.js';
+import { watchNodePods } from './podresources/node-pods.js';
+import { watchPolicies } from './policy-source.js';
+import { NodeRef } from './report/api.js';
+import { LeaseRenewer } from './report/lease-renewer.js';
+import { createReportMetrics } from './report/metrics.js';
+import { NodeLabeler } from './report/node-labeler.js';
+import { NodeNetworkStateWriter } from './report/node-network-state-writer.js';
+import { NodeResourceTopologyWriter } from './report/node-resource-topology-writer.js';
+import { Reporter } from './report/reporter.js';
+
+export interface ClusterDepsOptions {
+  nodeName: string;
+  /** The agent's namespace: its NetworkNodePolicies and its Lease. */
+  namespace: string;
+  hostRoot: string;
+  /** Written as the Lease's holderIdentity (the pod name in a DaemonSet). */
+  holderIdentity?: string;
+  /** Read the written report objects back and repair them this often. */
+  reportResyncMs?: number;
+}
+
+interface NodeLite {
+  metadata: { name: string; resourceVersion?: string; labels?: Record<string, string> };
+}
+
+export function clusterDeps(
+  endpoint: KubeEndpoint,
+  opts: ClusterDepsOptions,
+  deps: { log: Logger; metrics: AgentMetrics },
+): AgentDeps {
+  const now = () => new Date();
+  const node = new NodeRef(endpoint, opts.nodeName);
+  const reportMetrics = createReportMetrics(deps.metrics.registry);
+  const nodes = new ListWatch<NodeLite>(endpoint, '/api/v1/nodes', {
+    fieldSelector: `metadata.name=${opts.nodeName}`,
+  });
+  const policies = watchPolicies(endpoint, opts.namespace);
+  const lease = new LeaseRenewer(
+    endpoint,
+    node,
+    { namespace: opts.namespace, holderIdentity: opts.holderIdentity ?? opts.nodeName },
+    { now, log: deps.log.child({ part: 'lease' }), metrics: reportMetrics },
+  );
+  const reporter = new Reporter(opts.reportResyncMs ? { resyncMs: opts.reportResyncMs } : {}, {
+    nns: new NodeNetworkStateWriter(endpoint, node),
+    nrt: new NodeResourceTopologyWriter(endpoint, node),
+    labeler: new NodeLabeler(endpoint, node, reportMetrics),
+    metrics: reportMetrics,
+    log: deps.log.child({ part: 'report' }),
+    now,
+  });
+  // Policies select nodes by label: a label change is a policy change for this node.
+  const labelsChanged: Array<() => void> = [];
+  nodes.on('update', () => {
+    for (const handler of labelsChanged) handler();
+  });
+  return {
+    log: deps.log,
+    metrics: deps.metrics,
+    host: rootedHost(opts.hostRoot),
+    policies: {
+      ...policies,
+      onChange: (handler) => {
+        policies.onChange(handler);
+        labelsChanged.push(handler);
+      },
+      notReadyReason: () =>
+        policies.notReadyReason() ??
+        (nodes.get(opts.nodeName)
+          ? undefined
+          : `Node ${opts.nodeName} is not found${nodes.lastError ? `: ${nodes.lastError.message}` : ' (is --node-name right?)'}`),
+      start: async () => {
+        await Promise.all([policies.start(), nodes.start()]);
+      },
+      stop: () => {
+        policies.stop();
+        nodes.stop();
+      },
+    },
+    selectPools,
+    nodePods: watchNodePods(endpoint, opts.nodeName),
+    nodeLabels: () => nodes.get(opts.nodeName)?.metadata.labels ?? {},
+    report: reporter,
+    lease,
+  };
+}
