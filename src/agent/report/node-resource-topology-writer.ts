@@ -57,10 +57,11 @@ export class NodeResourceTopologyWriter {
       }
       const body: NodeResourceTopology = {
         ...desired,
+        // Ours plus the owner and version; server-managed fields (managedFields, uid) are not sent back.
         metadata: {
-          ...current.metadata,
           ...desired.metadata,
-          resourceVersion: current.metadata.resourceVersion,
+          ...(current.metadata.ownerReferences ? { ownerReferences: current.metadata.ownerReferences } : {}),
+          ...(current.metadata.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
         },
       };
       const response = await this.api.json(this.path, { method: 'PUT', body });

@@ -66,7 +66,12 @@ export class Reporter {
 
   /** Accounts `input` and writes the report if it changed; resolves once it (or a later input) is handled. */
   update(input: ReporterInput): Promise<void> {
-    this.pending = { input, noticedAt: this.deps.now().getTime(), verify: this.report === undefined };
+    // A pending input not yet handled is replaced, but its time (for the latency) and a resync's verify stay.
+    this.pending = {
+      input,
+      noticedAt: this.pending?.noticedAt ?? this.deps.now().getTime(),
+      verify: this.report === undefined || (this.pending?.verify ?? false),
+    };
     return this.kick();
   }
 
