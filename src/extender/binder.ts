@@ -74,6 +74,8 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
       return demand;
     }
     return onNode(args.Node, async () => {
+      // Its holds on the nodes it might have gone to would count against it here.
+      deps.feed.clearInflight(args.PodUID);
       const fit = deps.decisions.fitOn(demand, args.Node);
       if (!fit.fits) {
         deps.metrics.binds.inc({ result: 'misfit' });

@@ -16,6 +16,7 @@ interface ExtenderFlags {
   missingReport: 'reject' | 'allow';
   maxReportAge: number;
   reservationTtl: number;
+  inflightTtl: number;
   ledger: boolean;
   leaseNamespace: string;
   leaseNamePrefix: string;
@@ -73,6 +74,7 @@ export function extenderConfig(flags: ExtenderFlags): ExtenderConfig {
     ledger: flags.ledger,
     maxReportAgeMs: flags.maxReportAge,
     reservationTtlMs: flags.reservationTtl,
+    inflightTtlMs: flags.inflightTtl,
     leaseNamespace: flags.leaseNamespace,
     leaseNamePrefix: flags.leaseNamePrefix,
     managedResources: flags.managedResources,
@@ -146,6 +148,14 @@ export function extenderCommand(): Command {
         'how long a placed pod holds its devices in the ledger while its node does not report it',
         D.reservationTtlMs,
         { minMs: 1000 },
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--inflight-ttl <duration>',
+        'how long a filtered pod holds its devices on the nodes it passed until its binding is seen',
+        D.inflightTtlMs,
+        { minMs: 100 },
       ),
     )
     .option('--no-ledger', 'trust reports alone, without reservations (for comparison only: it double-books)')

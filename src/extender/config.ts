@@ -17,6 +17,8 @@ export interface ExtenderConfig {
   ledger: boolean;
   maxReportAgeMs: number;
   reservationTtlMs: number;
+  /** How long a filtered pod holds its demand on the nodes it passed while its binding is not seen. */
+  inflightTtlMs: number;
   maxReservations: number;
   /** Namespace of the agents' Leases; '' judges liveness by reportTime alone. */
   leaseNamespace: string;
@@ -37,6 +39,9 @@ export const DEFAULT_EXTENDER_CONFIG: ExtenderConfig = {
   ledger: true,
   maxReportAgeMs: 0,
   reservationTtlMs: 5 * 60_000,
+  // Binding and its watch event take tens of milliseconds, a loaded API server a few hundred: 3 s covers
+  // that with room, and a pod the scheduler gave up on blocks nothing for longer.
+  inflightTtlMs: 3000,
   maxReservations: 100_000,
   leaseNamespace: DEFAULT_AGENT_NAMESPACE,
   leaseNamePrefix: AGENT_LEASE_NAME_PREFIX,

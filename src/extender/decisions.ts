@@ -15,6 +15,7 @@ import {
   STALE_REPORT,
 } from '../core/fit/index.js';
 import type { Pod } from '../core/kube.js';
+import type { InflightHolds } from './inflight.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { NodeReports } from './node-reports.js';
 import type { ExtenderVerbs } from './routes.js';
@@ -29,6 +30,8 @@ export interface DecisionDeps {
   options: FitOptions;
   now: () => number;
   metrics: ExtenderMetrics;
+  /** Holds for pods between our answer and their binding being seen; undefined without the ledger. */
+  inflight?: InflightHolds;
   /** Told each filtered pod's demand (bind mode remembers it for the bind call). */
   onFiltered?: (pod: Pod, demand: PodDemand) => void;
 }
@@ -81,11 +84,18 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     }
     deps.onFiltered?.(request.pod, demand.value);
     const nowMs = deps.now();
+    const uid = request.pod.metadata?.uid;
+    const inflight = uid ? deps.inflight : undefined;
+    inflight?.expire(nowMs);
+    // The pod's own holds from an earlier attempt must not count against it.
+    if (uid) inflight?.clear(uid);
+    const passed: [string, number | null][] = [];
     const rejected = new Map<string, number>();
     for (const node of request.nodeNames) {
       const f = fitOn(demand.value, node, nowMs);
       if (f.fits) {
         decision.fits.push(node);
+        passed.push([node, f.numaNode]);
         continue;
       }
       const reason = f.reason ?? 'does not fit';
@@ -95,6 +105,7 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       rejected.set(kind, (rejected.get(kind) ?? 0) + 1);
     }
     for (const [reason, n] of rejected) metrics.rejected.inc({ reason }, n);
+    if (uid) inflight?.hold(uid, demand.value.pod, passed, nowMs);
     return decision;
   };
 
@@ -102,7 +113,17 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     const demand = demandOf(request.pod);
     if (!demand.ok) return request.nodeNames.map((node) => ({ node, score: 0 }));
     const nowMs = deps.now();
-    return request.nodeNames.map((node) => ({ node, score: fitOn(demand.value, node, nowMs).score }));
+    const uid = request.pod.metadata?.uid;
+    const inflight = uid ? deps.inflight : undefined;
+    if (uid) inflight?.clear(uid);
+    const passed: [string, number | null][] = [];
+    const scores = request.nodeNames.map((node) => {
+      const f = fitOn(demand.value, node, nowMs);
+      if (f.fits) passed.push([node, f.numaNode]);
+      return { node, score: f.score };
+    });
+    if (uid) inflight?.hold(uid, demand.value.pod, passed, nowMs);
+    return scores;
   };
 
   return { filter, prioritize, demandOf, fitOn };

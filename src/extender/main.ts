@@ -18,6 +18,7 @@ export { DEFAULT_EXTENDER_CONFIG, type ExtenderConfig } from './config.js';
 import { createBinder, RecentPods } from './binder.js';
 import type { ExtenderConfig } from './config.js';
 import { createDecisions } from './decisions.js';
+import { InflightHolds } from './inflight.js';
 import { createExtenderMetrics, type ExtenderMetrics } from './metrics.js';
 import { type LeaseLite, NodeReports } from './node-reports.js';
 import { type BoundPod, ReservationFeed } from './reservations.js';
@@ -55,16 +56,20 @@ export async function startExtender(config: ExtenderConfig, deps: ExtenderDeps):
     ? new Ledger({ ttlMs: config.reservationTtlMs, maxReservations: config.maxReservations })
     : undefined;
   const recent = new RecentPods();
+  const inflight = ledger ? new InflightHolds(ledger, config.inflightTtlMs) : undefined;
   const decisions = createDecisions({
     reports,
     ledger,
+    ...(inflight ? { inflight } : {}),
     managed,
     options: config.fit,
     now,
     metrics,
     ...(config.bindMode ? { onFiltered: (pod, demand) => recent.remember(pod.metadata?.uid, demand) } : {}),
   });
-  const feed = ledger ? new ReservationFeed(ledger, decisions, { now, metrics, log }) : undefined;
+  const feed = ledger
+    ? new ReservationFeed(ledger, decisions, { now, metrics, log, ...(inflight ? { inflight } : {}) })
+    : undefined;
 
   const informers = watchCluster(config, endpoint, { reports, managed, feed, metrics, log });
   const binder =

@@ -8,6 +8,7 @@ import type { Ledger, NodeCapacity } from '../core/fit/index.js';
 import type { Pod } from '../core/kube.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Decisions } from './decisions.js';
+import type { InflightHolds } from './inflight.js';
 import type { ExtenderMetrics } from './metrics.js';
 
 export interface BoundPod extends Pod {
@@ -28,8 +29,18 @@ export class ReservationFeed {
   constructor(
     private readonly ledger: Ledger,
     private readonly decisions: Decisions,
-    private readonly deps: { now: () => number; metrics: ExtenderMetrics; log: Logger },
+    private readonly deps: {
+      now: () => number;
+      metrics: ExtenderMetrics;
+      log: Logger;
+      inflight?: InflightHolds;
+    },
   ) {}
+
+  /** Drops the pod's in-flight holds: it is bound (or being bound) to one node now. */
+  clearInflight(uid: string): void {
+    this.deps.inflight?.clear(uid);
+  }
 
   /** A pod added or modified (from the informer of pods with spec.nodeName set). */
   onPod(pod: BoundPod): void {
@@ -44,6 +55,7 @@ export class ReservationFeed {
     }
     if (this.seen.has(uid)) return;
     this.seen.add(uid);
+    this.clearInflight(uid);
     this.reserve(uid, node, pod);
   }
 
@@ -55,6 +67,7 @@ export class ReservationFeed {
     numaNode: number | null,
   ): void {
     this.seen.add(uid);
+    this.clearInflight(uid);
     if (this.ledger.reserve({ podUid: uid, node, numaNode, demand }, this.deps.now()) === 'added') {
       this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
     }
@@ -71,6 +84,7 @@ export class ReservationFeed {
     const uid = pod.metadata?.uid;
     if (!uid) return;
     this.seen.delete(uid);
+    this.clearInflight(uid);
     this.drop(uid, 'released');
   }
 

@@ -4,6 +4,7 @@
  * makes in the agents' place (NodeNetworkState reports and agent Leases).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import {
   NODE_NETWORK_STATE_PLURAL,
@@ -258,5 +259,28 @@ export function reportStatus(
     })),
     pods: opts.pods ?? [],
     reportTime: (opts.reportTime ?? new Date()).toISOString(),
+  };
+}
+
+/** A pod asking for `count` devices of `pool` (requests = limits), for the default scheduler unless named. */
+export function devicePod(
+  namespace: string,
+  name: string,
+  pool: string,
+  count: number,
+  schedulerName?: string,
+): V1Pod {
+  return {
+    metadata: { name, namespace },
+    spec: {
+      ...(schedulerName ? { schedulerName } : {}),
+      containers: [
+        {
+          name: 'app',
+          image: 'registry.k8s.io/pause:3.10',
+          resources: { requests: { [pool]: String(count) }, limits: { [pool]: String(count) } },
+        },
+      ],
+    },
   };
 }

@@ -1,9 +1,10 @@
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeNode } from '../../src/devcluster/nodes.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import {
   deleteNodeNetworkState,
+  devicePod,
   ensureNamespace,
   type LocalExtender,
   reportStatus,
@@ -19,21 +20,6 @@ const STALE_POOL = 'example.com/sriov_stale';
 const BIND_POOL = 'example.com/sriov_bind';
 const AGENTS = 'wirespeed-agent';
 const NS = 'extender-test';
-
-export function devicePod(name: string, pool: string, count: number): V1Pod {
-  return {
-    metadata: { name, namespace: NS },
-    spec: {
-      containers: [
-        {
-          name: 'app',
-          image: 'registry.k8s.io/pause:3.10',
-          resources: { requests: { [pool]: String(count) }, limits: { [pool]: String(count) } },
-        },
-      ],
-    },
-  };
-}
 
 describe('the extender with the real kube-scheduler (fake nodes, test-written reports)', () => {
   const plane = useControlPlane({ scheduler: false });
@@ -112,7 +98,7 @@ describe('the extender with the real kube-scheduler (fake nodes, test-written re
   });
 
   it('places a pod only where its devices fit on one NUMA node', async () => {
-    await core.createNamespacedPod({ namespace: NS, body: devicePod('three', POOL, 3) });
+    await core.createNamespacedPod({ namespace: NS, body: devicePod(NS, 'three', POOL, 3) });
     expect(await nodeOf('three')).toBe('numa-three');
     expect(
       local.extender.ledger?.get(
@@ -126,19 +112,19 @@ describe('the extender with the real kube-scheduler (fake nodes, test-written re
 
   it('holds the devices of a bound pod in the ledger, so the next pod goes elsewhere before any report', async () => {
     // numa-three's report still says NUMA node 1 has 3 free; the ledger says the pod above holds them.
-    await core.createNamespacedPod({ namespace: NS, body: devicePod('two', POOL, 2) });
+    await core.createNamespacedPod({ namespace: NS, body: devicePod(NS, 'two', POOL, 2) });
     expect(await nodeOf('two')).toBe('numa-split');
   });
 
   it('leaves an unplaceable pod Pending with the reason in its FailedScheduling event', async () => {
-    await core.createNamespacedPod({ namespace: NS, body: devicePod('four', POOL, 4) });
+    await core.createNamespacedPod({ namespace: NS, body: devicePod(NS, 'four', POOL, 4) });
     const message = await failedScheduling('four', 'no NUMA node has 4 allocatable example.com/sriov_a');
     expect(message).toContain('2 no NUMA node has 4 allocatable example.com/sriov_a');
     expect((await core.readNamespacedPod({ name: 'four', namespace: NS })).spec?.nodeName).toBeUndefined();
   });
 
   it('rejects a node whose agent Lease expired, and takes it once the agent renews', async () => {
-    await core.createNamespacedPod({ namespace: NS, body: devicePod('on-stale', STALE_POOL, 1) });
+    await core.createNamespacedPod({ namespace: NS, body: devicePod(NS, 'on-stale', STALE_POOL, 1) });
     await failedScheduling('on-stale', 'stale topology report');
     await writeAgentLease(local.endpoint, AGENTS, 'stale-agent');
     await waitFor('the renewal to reach the extender', async () =>
@@ -156,7 +142,7 @@ describe('the extender with the real kube-scheduler (fake nodes, test-written re
     const filter = async (): Promise<unknown> => {
       const res = await fetch(`${local.url}/filter`, {
         method: 'POST',
-        body: JSON.stringify({ Pod: devicePod('probe', POOL, 1), NodeNames: ['late-node'] }),
+        body: JSON.stringify({ Pod: devicePod(NS, 'probe', POOL, 1), NodeNames: ['late-node'] }),
       });
       return res.json();
     };
@@ -209,7 +195,7 @@ describe('the extender with the real kube-scheduler (fake nodes, test-written re
       );
       await Promise.all(
         ['bind-1', 'bind-2', 'bind-3'].map((name) =>
-          core.createNamespacedPod({ namespace: NS, body: devicePod(name, BIND_POOL, 1) }),
+          core.createNamespacedPod({ namespace: NS, body: devicePod(NS, name, BIND_POOL, 1) }),
         ),
       );
       await waitFor('two of the three to be bound', async () => {
