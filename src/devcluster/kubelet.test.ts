@@ -1,10 +1,11 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { nodeReadySince } from './kubelet.js';
+import { nodeReadyFrom } from './kubelet.js';
 
-function node(status: string, heartbeat: string): V1Node {
+function node(status: string, heartbeat: string, port = 10250): V1Node {
   return {
     status: {
+      daemonEndpoints: { kubeletEndpoint: { Port: port } },
       conditions: [
         { type: 'MemoryPressure', status: 'False' },
         { type: 'Ready', status, lastHeartbeatTime: new Date(heartbeat) },
@@ -13,19 +14,25 @@ function node(status: string, heartbeat: string): V1Node {
   };
 }
 
-describe('nodeReadySince', () => {
+describe('nodeReadyFrom', () => {
   const restart = Date.parse('2026-12-01T10:00:05.400Z');
 
-  it('takes any Ready node at first start', () => {
-    expect(nodeReadySince(node('True', '2026-12-01T09:00:00Z'), 0)).toBe(true);
-    expect(nodeReadySince(node('False', '2026-12-01T09:00:00Z'), 0)).toBe(false);
-    expect(nodeReadySince(undefined, 0)).toBe(false);
+  it('at first start takes a Ready node that names our kubelet port', () => {
+    expect(nodeReadyFrom(node('True', '2026-12-01T09:00:00Z'), { port: 10250 })).toBe(true);
+    expect(nodeReadyFrom(node('False', '2026-12-01T09:00:00Z'), { port: 10250 })).toBe(false);
+    expect(nodeReadyFrom(undefined, { port: 10250 })).toBe(false);
+  });
+
+  it('ignores a Node left Ready by an earlier kubelet of the same name', () => {
+    expect(nodeReadyFrom(node('True', '2026-12-01T09:00:00Z', 40000), { port: 10250 })).toBe(false);
   });
 
   it('after a restart wants a heartbeat from a later whole second than the old kubelet could send', () => {
     // Heartbeats are whole seconds: 10:00:05 may come from the kubelet that was stopped at 10:00:05.4.
-    expect(nodeReadySince(node('True', '2026-12-01T10:00:05Z'), restart)).toBe(false);
-    expect(nodeReadySince(node('True', '2026-12-01T10:00:06Z'), restart)).toBe(true);
-    expect(nodeReadySince(node('Unknown', '2026-12-01T10:00:07Z'), restart)).toBe(false);
+    expect(nodeReadyFrom(node('True', '2026-12-01T10:00:05Z'), { port: 10250, after: restart })).toBe(false);
+    expect(nodeReadyFrom(node('True', '2026-12-01T10:00:06Z'), { port: 10250, after: restart })).toBe(true);
+    expect(nodeReadyFrom(node('Unknown', '2026-12-01T10:00:07Z'), { port: 10250, after: restart })).toBe(
+      false,
+    );
   });
 });

@@ -100,10 +100,11 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     const kubeletConfig = await writeNodeConfig(opts, dir);
     await ensureNodeRoleBinding(cp.kc);
     await procs.startFakeCri();
-    const waitReady = (after: number): Promise<true> =>
+    const port = kubeletConfig.port as number;
+    const waitReady = (after?: number): Promise<true> =>
       waitFor(
         `node ${opts.name} to be Ready`,
-        async () => (nodeReadySince(await readNode(core, opts.name), after) ? true : undefined),
+        async () => (nodeReadyFrom(await readNode(core, opts.name), { port, after }) ? true : undefined),
         {
           timeoutMs: opts.readyTimeoutMs ?? 60_000,
           intervalMs: 200,
@@ -113,7 +114,7 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
       );
     const kubelet = procs.startKubelet();
     log.info({ pid: kubelet.pid, numaNodes }, `started the kubelet of node ${opts.name}`);
-    await waitReady(0);
+    await waitReady();
     if (opts.labels && Object.keys(opts.labels).length > 0) await labelNode(core, opts.name, opts.labels);
     log.info({ ms: Date.now() - startedAt }, `node ${opts.name} is Ready`);
 
@@ -150,6 +151,8 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     };
   } catch (err) {
     await procs.stopAll(0);
+    // The kubelet may have registered before the start failed.
+    await deleteNode(core, opts.name).catch(() => undefined);
     remove();
     throw err;
   }
@@ -174,13 +177,18 @@ async function writeNodeConfig(opts: RealNodeOptions, dir: string): Promise<Reco
   return kubeletConfig;
 }
 
-/** Ready, with a heartbeat from a kubelet started after `after` (heartbeats are whole seconds). */
-export function nodeReadySince(node: V1Node | undefined, after: number): boolean {
+/**
+ * Ready as our kubelet reports it: its port in the Node's daemon endpoints (a Node an earlier kubelet of the same
+ * name left behind has another), and with `after` (a restart) a heartbeat from a later whole second than the
+ * stopped kubelet could have sent, as heartbeats are whole seconds.
+ */
+export function nodeReadyFrom(node: V1Node | undefined, kubelet: { port: number; after?: number }): boolean {
   const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status !== 'True') return false;
-  if (after === 0) return true;
+  if (node?.status?.daemonEndpoints?.kubeletEndpoint?.Port !== kubelet.port) return false;
+  if (kubelet.after === undefined) return true;
   const beat = ready.lastHeartbeatTime ? new Date(ready.lastHeartbeatTime).getTime() : 0;
-  return beat >= Math.floor(after / 1000) * 1000 + 1000;
+  return beat >= Math.floor(kubelet.after / 1000) * 1000 + 1000;
 }
 
 async function readNode(core: CoreV1Api, name: string): Promise<V1Node | undefined> {

@@ -73,7 +73,7 @@ describe('createNodeDir', () => {
   it('refuses a path too long for the sockets inside it', () => {
     const dir = join(parent, 'x'.repeat(60));
     expect(() => createNodeDir(dir)).toThrow(
-      `node directory ${dir} is longer than 60 characters: its sockets would not bind`,
+      `node directory ${dir} is longer than 60 characters: its sockets would not bind (choose a shorter dir or TMPDIR)`,
     );
   });
 });

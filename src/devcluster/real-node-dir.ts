@@ -25,6 +25,8 @@ const MAX_DIR_LENGTH = 60;
  */
 export function createNodeDir(dir?: string): { dir: string; remove: () => void; swept: string[] } {
   const swept = dir ? [] : sweepStaleNodeDirs(tmpdir());
+  // mkdtemp adds six characters to the prefix.
+  if (!dir) checkLength(`${join(tmpdir(), NODE_DIR_PREFIX)}XXXXXX`);
   const abs = dir ? prepareGivenDir(dir) : mkdtempSync(join(tmpdir(), NODE_DIR_PREFIX));
   ownDirectory(abs);
   markOwner(abs);
@@ -39,13 +41,17 @@ export function createNodeDir(dir?: string): { dir: string; remove: () => void; 
   return { dir: abs, remove, swept };
 }
 
-function prepareGivenDir(dir: string): string {
-  const abs = resolve(dir);
+function checkLength(abs: string): void {
   if (abs.length > MAX_DIR_LENGTH) {
     throw new Error(
-      `node directory ${abs} is longer than ${MAX_DIR_LENGTH} characters: its sockets would not bind`,
+      `node directory ${abs} is longer than ${MAX_DIR_LENGTH} characters: its sockets would not bind (choose a shorter dir or TMPDIR)`,
     );
   }
+}
+
+function prepareGivenDir(dir: string): string {
+  const abs = resolve(dir);
+  checkLength(abs);
   if (existsSync(abs) && readdirSync(abs).length > 0) {
     throw new Error(`node directory ${abs} is not empty; remove it or choose another`);
   }
