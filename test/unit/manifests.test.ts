@@ -34,6 +34,8 @@ const CLUSTER_SCOPED = new Set([
   'ClusterRole',
   'ClusterRoleBinding',
   'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 const CA_BUNDLE_PLACEHOLDER = '# caBundle: <wirespeed certs --print ca-bundle>';
@@ -132,6 +134,8 @@ describe('manifests/: every object', () => {
         'Service/wirespeed-webhook',
         'PodDisruptionBudget/wirespeed-webhook',
         'MutatingWebhookConfiguration/wirespeed-webhook',
+        'ValidatingAdmissionPolicy/wirespeed-pod-networks-immutable',
+        'ValidatingAdmissionPolicyBinding/wirespeed-pod-networks-immutable',
       ].sort(),
     );
   });
