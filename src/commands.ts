@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { agentCommand } from './agent/command.js';
+import { discoverCommand } from './agent/discover-command.js';
+import { simHostCommand } from './agent/sim-host-command.js';
 import { certsCommand } from './certs/command.js';
 import { demoCommand } from './demo/command.js';
 import { devClusterCommand } from './devcluster/command.js';
@@ -19,6 +21,8 @@ export function commands(): Command[] {
     fitCommand(),
     nodesCommand(),
     agentCommand(),
+    discoverCommand(),
+    simHostCommand(),
     certsCommand(),
     installCommand(),
     devClusterCommand(),
