@@ -11,7 +11,7 @@
  * reusable devices a container asking for that pool can only be aligned to the NUMA node those devices are on.
  * Restartable init containers (sidecars) and app containers keep their devices.
  */
-import type { NodeCapacity } from './capacity.js';
+import type { NodeCapacity, PoolCapacity } from './capacity.js';
 import type { ContainerDemand, Demand } from './demand.js';
 import { type Held, heldAt } from './held.js';
 
@@ -62,20 +62,76 @@ export function availability(
   return out;
 }
 
-/** Pod scope: the lowest NUMA node holding all of `demand`, or why none does. Does not change `avail`. */
-export function alignPod(numaNodes: readonly number[], demand: Demand, avail: Avail): Alignment {
-  const short = unalignedShortfall(demand, avail);
-  if (short) return { ok: false, shortfall: short };
-  const k = lowestFeasible(numaNodes, demand, avail);
-  if (k === undefined) return { ok: false, shortfall: numaShortfall(numaNodes, demand, avail) };
-  let before = 0;
+/**
+ * Pod scope (and container scope with one container): the lowest NUMA node holding all of `demand`, or why none
+ * does. The hot path of every filter call, so it reads the report's dense arrays and allocates nothing.
+ */
+export function alignPod(
+  cap: NodeCapacity,
+  demand: Demand,
+  held: Held | undefined,
+  basis: 'free' | 'allocatable',
+): Alignment {
+  const withHeld = basis === 'free' && held !== undefined && held.total.size > 0 ? held : undefined;
+  // The aligned pools of the demand, resolved once: the NUMA loop below then reads arrays only.
+  const pools: PoolCapacity[] = [];
+  const names: string[] = [];
+  const counts: number[] = [];
+  let buckets = 0;
   let total = 0;
   for (const [pool, n] of demand) {
-    const p = avail.get(pool)!;
-    before += p.aligned && k !== null ? (p.perNuma.get(k) ?? 0) : p.bucket;
+    const p = cap.pools.get(pool)!;
     total += n;
+    if (p.aligned) {
+      pools.push(p);
+      names.push(pool);
+      counts.push(n);
+      continue;
+    }
+    const bucket = (basis === 'free' ? p.totalFree : p.totalAllocatable) - (withHeld?.total.get(pool) ?? 0);
+    if (bucket < n) return { ok: false, shortfall: { kind: 'total', needs: [[pool, n]] } };
+    buckets += bucket;
   }
-  return { ok: true, numaNode: k, before, after: before - total };
+  if (pools.length === 0) return { ok: true, numaNode: null, before: buckets, after: buckets - total };
+  const numaNodes = cap.numaNodes;
+  for (let i = 0; i < numaNodes.length; i++) {
+    let usable = buckets;
+    for (let j = 0; j < pools.length && usable >= 0; j++) {
+      const p = pools[j]!;
+      let v = basis === 'free' ? p.freeAt[i]! : p.allocatableAt[i]!;
+      if (withHeld) v = Math.max(0, v - heldAt(withHeld, names[j]!, numaNodes[i]!));
+      usable = v < counts[j]! ? -1 : usable + v;
+    }
+    if (usable >= 0) return { ok: true, numaNode: numaNodes[i]!, before: usable, after: usable - total };
+  }
+  return { ok: false, shortfall: podShortfall(cap, demand, withHeld, basis) };
+}
+
+/** Usable devices of `pool` on the i-th NUMA node. */
+function usableAt(
+  cap: NodeCapacity,
+  pool: string,
+  held: Held | undefined,
+  basis: 'free' | 'allocatable',
+  i: number,
+) {
+  const p = cap.pools.get(pool)!;
+  const v = basis === 'free' ? p.freeAt[i]! : p.allocatableAt[i]!;
+  return held ? Math.max(0, v - heldAt(held, pool, cap.numaNodes[i]!)) : v;
+}
+
+function podShortfall(
+  cap: NodeCapacity,
+  demand: Demand,
+  held: Held | undefined,
+  basis: 'free' | 'allocatable',
+) {
+  const aligned = [...demand].filter(([pool]) => cap.pools.get(pool)!.aligned);
+  for (const [pool, n] of aligned) {
+    if (!cap.numaNodes.some((_, i) => usableAt(cap, pool, held, basis, i) >= n))
+      return { kind: 'numa' as const, needs: [[pool, n] as const] };
+  }
+  return { kind: 'numa' as const, needs: aligned };
 }
 
 /** Container scope: aligns the containers in order, taking their devices from `avail` (which it changes). */

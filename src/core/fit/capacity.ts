@@ -27,6 +27,9 @@ export interface PoolCapacity {
   /** Free devices on every NUMA node, unknown included. */
   readonly totalFree: number;
   readonly totalAllocatable: number;
+  /** `free` and `allocatable` by position in `NodeCapacity.numaNodes` (the hot path reads these). */
+  readonly freeAt: Int32Array;
+  readonly allocatableAt: Int32Array;
 }
 
 export interface NodeCapacity {
@@ -51,7 +54,7 @@ export function indexReport(status: NodeNetworkStateStatus): NodeCapacity {
     ? status.kubelet.topologyManagerPolicy
     : 'single-numa-node';
   const scope = status?.kubelet?.topologyManagerScope === 'pod' ? 'pod' : 'container';
-  const pools = new Map<string, PoolCapacity>();
+  const pools = new Map<string, MutablePool>();
   const numa = new Set<number>();
   for (const pool of Array.isArray(status?.pools) ? status.pools : []) {
     if (typeof pool?.resourceName !== 'string') continue;
@@ -63,24 +66,36 @@ export function indexReport(status: NodeNetworkStateStatus): NodeCapacity {
   const reportedPods = new Set<string>();
   for (const pod of Array.isArray(status?.pods) ? status.pods : [])
     if (typeof pod?.uid === 'string') reportedPods.add(pod.uid);
-  return { policy, scope, numaNodes: [...numa].sort((a, b) => a - b), pools, reportedPods };
+  const numaNodes = [...numa].sort((a, b) => a - b);
+  for (const pool of pools.values()) {
+    pool.freeAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.free.get(k) ?? 0));
+    pool.allocatableAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.allocatable.get(k) ?? 0));
+  }
+  return { policy, scope, numaNodes, pools, reportedPods };
 }
 
-interface MutablePool {
+interface MutablePool extends PoolCapacity {
   aligned: boolean;
   free: Map<number, number>;
   allocatable: Map<number, number>;
   totalFree: number;
   totalAllocatable: number;
+  freeAt: Int32Array;
+  allocatableAt: Int32Array;
 }
 
-function poolCapacity(previous: PoolCapacity | undefined, entries: unknown): PoolCapacity {
+/** Counts above this are a broken report; clamping keeps the Int32Array arithmetic exact. */
+const MAX_COUNT = 1 << 30;
+
+function poolCapacity(previous: MutablePool | undefined, entries: unknown): MutablePool {
   const out: MutablePool = {
     aligned: previous?.aligned ?? false,
     free: new Map(previous?.free),
     allocatable: new Map(previous?.allocatable),
     totalFree: previous?.totalFree ?? 0,
     totalAllocatable: previous?.totalAllocatable ?? 0,
+    freeAt: new Int32Array(0),
+    allocatableAt: new Int32Array(0),
   };
   for (const e of Array.isArray(entries) ? (entries as Record<string, unknown>[]) : []) {
     const k = e?.numaNode;
@@ -97,4 +112,5 @@ function poolCapacity(previous: PoolCapacity | undefined, entries: unknown): Poo
   return out;
 }
 
-const count = (x: unknown): number => (typeof x === 'number' && Number.isSafeInteger(x) && x > 0 ? x : 0);
+const count = (x: unknown): number =>
+  typeof x === 'number' && Number.isSafeInteger(x) && x > 0 ? Math.min(x, MAX_COUNT) : 0;

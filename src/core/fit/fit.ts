@@ -99,10 +99,15 @@ export function align(
   held: Held | undefined,
   basis: 'free' | 'allocatable',
 ): Alignment {
+  if (cap.scope === 'pod') return alignPod(cap, demand.pod, held, basis);
+  const [only, ...more] = demand.containers;
+  if (only && more.length === 0) {
+    // One container asks for devices: container scope aligns exactly what pod scope would.
+    const a = alignPod(cap, only.demand, held, basis);
+    return a.ok ? a : { ok: false, shortfall: { ...a.shortfall, container: only.name } };
+  }
   const avail = availability(cap, basis === 'free' ? held : undefined, demand.pod.keys(), basis);
-  return cap.scope === 'pod'
-    ? alignPod(cap.numaNodes, demand.pod, avail)
-    : alignContainers(cap.numaNodes, demand.containers, avail);
+  return alignContainers(cap.numaNodes, demand.containers, avail);
 }
 
 function alignedFit(demand: PodDemand, cap: NodeCapacity, held: Held | undefined, options: FitOptions): Fit {
