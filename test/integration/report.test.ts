@@ -12,9 +12,11 @@ import {
   KubernetesObjectApi,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { NodeRef } from '../../src/agent/report/api.js';
+import { createReporting } from '../../src/agent/report/index.js';
 import { LeaseRenewer } from '../../src/agent/report/lease-renewer.js';
 import type { ReportMetrics } from '../../src/agent/report/metrics.js';
 import { NodeLabeler } from '../../src/agent/report/node-labeler.js';
@@ -364,7 +366,7 @@ describe('report writers against a real kube-apiserver', () => {
       const token = await plane.cp.kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
         name: 'wirespeed-agent',
         namespace: NAMESPACE,
-        body: { spec: { expirationSeconds: 3600 } },
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
       });
       agent = new KubeEndpoint({
         server: plane.cp.server,
@@ -373,41 +375,46 @@ describe('report writers against a real kube-apiserver', () => {
       });
     });
 
-    it('can do everything the report needs', async () => {
-      const node = new NodeRef(agent, 'worker-2');
+    it('can do everything the report needs (createReporting, as startAgent is given it)', async () => {
       // RBAC is evaluated from a cache the API server fills asynchronously; wait until the grant is seen.
-      await waitFor('the agent RBAC to take effect', async () => (await node.uid()) || undefined);
-      const metrics = recordingMetrics();
-      const reporter = new Reporter(
-        {},
-        {
-          nns: new NodeNetworkStateWriter(agent, node),
-          nrt: new NodeResourceTopologyWriter(agent, node),
-          labeler: new NodeLabeler(agent, node, metrics),
-          metrics,
-          log: silentLogger,
-          now: () => new Date(),
-        },
+      await waitFor(
+        'the agent RBAC to take effect',
+        async () => (await new NodeRef(agent, 'worker-2').uid()) || undefined,
       );
-      const lease = new LeaseRenewer(
-        agent,
-        node,
-        { namespace: NAMESPACE, holderIdentity: 'agent-pod' },
-        { now: () => new Date(), log: silentLogger },
+      const registry = new Registry();
+      const { report, lease } = createReporting(
+        { nodeName: 'worker-2', namespace: NAMESPACE, holderIdentity: 'agent-pod' },
+        { endpoint: agent, log: silentLogger, metrics: registry },
       );
+      const writes = async () => {
+        const metric = (await registry.getMetricsAsJSON()).find(
+          (m) => m.name === 'wirespeed_agent_report_writes_total',
+        );
+        return Object.fromEntries(
+          (metric?.values ?? []).map((v) => [`${v.labels.object} ${v.labels.result}`, v.value]),
+        );
+      };
       try {
-        await reporter.update({ ...input(['0000:3b:02.1']), sriovCapable: true });
-        expect(reporter.notReadyReason()).toBeUndefined();
-        await reporter.update({ ...input([]), sriovCapable: false });
-        expect(reporter.notReadyReason()).toBeUndefined();
+        await report.update({ ...input(['0000:3b:02.1']), sriovCapable: true });
+        expect(report.notReadyReason()).toBeUndefined();
+        await report.update({ ...input([]), sriovCapable: false });
+        expect(report.notReadyReason()).toBeUndefined();
         await lease.renew();
         await lease.renew();
-        expect(metrics.count('NodeNetworkState', 'error')).toBe(0);
-        expect(metrics.count('NodeResourceTopology', 'error')).toBe(0);
-        expect(metrics.count('Node', 'error')).toBe(0);
+        expect(await writes()).toEqual({
+          'NodeNetworkState updated': 2,
+          'NodeResourceTopology created': 1,
+          'NodeResourceTopology updated': 1,
+          'Node updated': 2,
+          'Lease created': 1,
+          'Lease updated': 1,
+        });
         expect((await get<NodeNetworkState>(`${NNS}/worker-2`)).status?.pods).toEqual([]);
+        const labels = (await get<{ metadata: { labels: Record<string, string> } }>('/api/v1/nodes/worker-2'))
+          .metadata.labels;
+        expect(labels[SRIOV_CAPABLE_LABEL]).toBeUndefined();
       } finally {
-        await reporter.stop();
+        await report.stop();
       }
     });
 

@@ -38,11 +38,14 @@ export class NodeResourceTopologyWriter {
   }
 
   /** Writes the topology of `status` unless the server already holds the same. */
-  async write(status: NodeNetworkStateStatus, opts: { verify?: boolean } = {}): Promise<WriteResult> {
+  /** `numaNodes`: the host's NUMA nodes, each a zone even without a pool device (default: the constructor's). */
+  async write(
+    status: NodeNetworkStateStatus,
+    opts: { verify?: boolean; numaNodes?: readonly number[] } = {},
+  ): Promise<WriteResult> {
     if (opts.verify) this.known = undefined;
-    const desired = buildNodeResourceTopology(this.node.name, status, {
-      ...(this.opts.numaNodes ? { numaNodes: this.opts.numaNodes } : {}),
-    });
+    const numaNodes = opts.numaNodes ?? this.opts.numaNodes;
+    const desired = buildNodeResourceTopology(this.node.name, status, numaNodes ? { numaNodes } : {});
     if (this.known && sameTopology(this.known, desired)) return 'unchanged';
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const current = this.known ?? (await this.read());

@@ -150,7 +150,10 @@ export class Reporter {
       try {
         metrics.writes.inc({
           object: 'NodeResourceTopology',
-          result: await nrt.write(report.status, { verify: next.verify }),
+          result: await nrt.write(report.status, {
+            verify: next.verify,
+            ...(next.input.numaNodes ? { numaNodes: next.input.numaNodes } : {}),
+          }),
         });
       } catch (err) {
         metrics.writes.inc({ object: 'NodeResourceTopology', result: 'error' });
