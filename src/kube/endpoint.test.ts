@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { startFakeApi } from '../../test/support/fake-api.js';
 import { createCA, issueCertificate } from '../certs/pki.js';
 import { fromKubeconfig, KubeEndpoint, KubeEndpointError, loadKubeEndpoint } from './endpoint.js';
 
@@ -113,5 +114,25 @@ describe('fromKubeconfig', () => {
     );
     writeFileSync(join(dir, 'http'), kubeconfig({}, { server: 'http://127.0.0.1:8080' }));
     expect(() => loadKubeEndpoint(join(dir, 'http'))).toThrow('must be https');
+  });
+});
+
+describe('KubeEndpoint.json bounds the whole answer', () => {
+  it('fails a body that stalls after the head, and one larger than maxBytes', async () => {
+    const api = await startFakeApi((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/stall') res.write('{"items": [');
+      else res.end(JSON.stringify({ big: 'x'.repeat(10_000) }));
+    });
+    try {
+      await expect(api.endpoint.json('/stall', { timeoutMs: 300 })).rejects.toThrow(
+        'the API server did not answer /stall within 300 ms',
+      );
+      await expect(api.endpoint.json('/big', { maxBytes: 1000 })).rejects.toThrow(
+        "the API server's answer to /big is larger than 1000 bytes",
+      );
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -13,6 +13,18 @@ import { parse } from 'yaml';
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Projected service-account tokens rotate; re-read the file at most this often. */
 const TOKEN_REREAD_MS = 60_000;
+/**
+ * Sockets open at once to the API server for short requests (GETs and list pages). Lookups beyond this wait
+ * for a free socket (within their own timeout) instead of each opening a TLS connection of its own: a burst of
+ * misses costs at most this many connections and handshakes, not one per name. Watches use their own
+ * connections (one per watched resource), outside this cap.
+ */
+export const DEFAULT_MAX_SOCKETS = 16;
+/**
+ * Largest response body `json` reads unless told otherwise. A single object is at most etcd's 1.5 MiB (its
+ * JSON somewhat more); lists are read with `ListStreamParser`, item by item, not through this.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export class KubeEndpointError extends Error {}
 
@@ -24,6 +36,8 @@ export interface KubeEndpointOptions {
   insecureSkipTlsVerify?: boolean;
   token?: string;
   tokenFile?: string;
+  /** See DEFAULT_MAX_SOCKETS. */
+  maxSockets?: number;
 }
 
 export interface ApiResponse {
@@ -38,13 +52,19 @@ export interface RequestOptions {
   /** Default `application/json`; for PATCH e.g. `application/merge-patch+json` or `application/apply-patch+yaml`. */
   contentType?: string;
   signal?: AbortSignal;
+  /** For the response head; `json` also bounds the whole body by it. */
   timeoutMs?: number;
   idleMs?: number;
+  /** A long-lived stream (a watch): sent on a connection of its own, outside the socket cap. */
+  stream?: boolean;
+  /** `json` only: refuse a body larger than this (default DEFAULT_MAX_BODY_BYTES). */
+  maxBytes?: number;
 }
 
 export class KubeEndpoint {
   readonly server: URL;
   private readonly agent: https.Agent;
+  private readonly streamAgent: https.Agent;
   private token: { value: string; readAt: number } | undefined;
 
   constructor(private readonly opts: KubeEndpointOptions) {
@@ -52,12 +72,17 @@ export class KubeEndpoint {
     if (this.server.protocol !== 'https:') {
       throw new KubeEndpointError(`API server ${opts.server} must be https`);
     }
-    this.agent = new https.Agent({
-      keepAlive: true,
+    const tls = {
       ...(opts.ca ? { ca: opts.ca } : {}),
       ...(opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : {}),
       rejectUnauthorized: !opts.insecureSkipTlsVerify,
+    };
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      ...tls,
     });
+    this.streamAgent = new https.Agent({ keepAlive: true, ...tls });
   }
 
   private bearer(): string | undefined {
@@ -87,7 +112,7 @@ export class KubeEndpoint {
           port: this.server.port || 443,
           path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
           method: opts.method ?? 'GET',
-          agent: this.agent,
+          agent: opts.stream ? this.streamAgent : this.agent,
           headers: {
             accept: 'application/json',
             ...(payload
@@ -118,11 +143,37 @@ export class KubeEndpoint {
     });
   }
 
-  /** Any verb; `body` is sent as JSON (or as `contentType`, e.g. a merge patch). */
-  async json(path: string, opts: Omit<RequestOptions, 'idleMs'> = {}): Promise<ApiResponse> {
-    const res = await this.open(path, opts);
+  /**
+   * Any verb; `body` is sent as JSON (or as `contentType`, e.g. a merge patch). The whole exchange, body
+   * included, must finish within `timeoutMs` and the body stay under `maxBytes`: a response that stalls
+   * half-way fails instead of holding its caller (and its socket) for good.
+   */
+  async json(path: string, opts: Omit<RequestOptions, 'idleMs' | 'stream'> = {}): Promise<ApiResponse> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const overdue = (err: unknown): Error =>
+      deadline.aborted
+        ? new Error(`the API server did not answer ${path} within ${timeoutMs} ms`)
+        : (err as Error);
+    const res = await this.open(path, { ...opts, signal, timeoutMs }).catch((err: unknown) => {
+      throw overdue(err);
+    });
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
     const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
+    let size = 0;
+    try {
+      for await (const chunk of res) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          res.destroy();
+          throw new Error(`the API server's answer to ${path} is larger than ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      throw overdue(err);
+    }
     const text = Buffer.concat(chunks).toString('utf8');
     let body: unknown = text;
     try {
@@ -135,6 +186,7 @@ export class KubeEndpoint {
 
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 }
 

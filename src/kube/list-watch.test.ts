@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startFakeApi } from '../../test/support/fake-api.js';
 import { createCA, issueCertificate } from '../certs/pki.js';
 import { KubeEndpoint } from './endpoint.js';
 import { ListWatch, type WatchedObject } from './list-watch.js';
@@ -111,5 +112,30 @@ describe('ListWatch', () => {
     // list, watch, then one list+watch per delay: a handful, not the thousands a tight loop makes.
     expect(api.requests.length).toBeGreaterThanOrEqual(4);
     expect(api.requests.length).toBeLessThan(12);
+  });
+});
+
+describe('ListWatch timeouts', () => {
+  it('gives up on a list whose body stalls half-way, keeps the cache unsynced, and lists again', async () => {
+    let lists = 0;
+    const api = await startFakeApi((req, res) => {
+      if (req.url?.includes('watch=true')) return;
+      lists++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = JSON.stringify({ metadata: { resourceVersion: '3' }, items: [obj('a', '1')] });
+      if (lists === 1) res.write(body.slice(0, 20));
+      else res.end(body);
+    });
+    const lw = new ListWatch<WatchedObject>(api.endpoint, '/api/v1/things', {
+      retryDelayMs: 50,
+      listTimeoutMs: 300,
+    });
+    cleanups.push(() => lw.stop(), api.close);
+    await lw.start();
+    expect(lw.synced).toBe(false);
+    expect(lw.lastError?.message).toBe('list /api/v1/things: the page did not arrive within 300 ms');
+    await vi.waitFor(() => expect(lw.synced).toBe(true));
+    expect(lw.get('a', 'ns')?.metadata.resourceVersion).toBe('1');
+    expect(lw.currentAt).toBeTypeOf('number');
   });
 });

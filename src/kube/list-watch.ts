@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { type ApiResponse, type KubeEndpoint, statusMessage } from './endpoint.js';
+import { errorMessage } from '../cli/errors.js';
+import { type KubeEndpoint, statusMessage } from './endpoint.js';
+import { type ListMetadata, ListStreamParser } from './list-stream.js';
 
 export interface WatchedObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -13,10 +15,33 @@ export interface ListWatchError {
   message: string;
 }
 
+export interface ListWatchOptions<T> {
+  fieldSelector?: string;
+  retryDelayMs?: number;
+  /** The server ends each watch after this long (it then resumes from the last version seen). */
+  watchTimeoutSeconds?: number;
+  /**
+   * Objects per list page (`limit`, followed by `continue`). 500 is client-go's page size: big enough that
+   * a cluster's NADs come in a few requests, small enough that one page is never the whole cluster.
+   */
+  pageSize?: number;
+  /** One list page, body included, must arrive within this long. */
+  listTimeoutMs?: number;
+  /** Largest object (list item or watch event) accepted, in characters. */
+  maxObjectChars?: number;
+  /**
+   * What the cache keeps of each object, applied to list items and watch events as they are read, before
+   * anything else holds them; undefined drops the object. Default: the object as it came.
+   */
+  transform?: (raw: unknown) => T | undefined;
+  now?: () => number;
+}
+
 /**
- * A cache of one resource kept by list then watch, the informer pattern: a failed or expired watch (410 Gone)
- * lists again after `retryDelayMs`, bookmarks keep the resource version fresh, and every change is reported
- * to the handlers. The first list decides `synced`.
+ * A cache of one resource kept by list then watch, the informer pattern: lists in pages read item by item, a
+ * failed or expired watch (410 Gone) lists again after `retryDelayMs`, bookmarks keep the resource version
+ * fresh, and every change is reported to the handlers. The first list decides `synced`; `currentAt` says when
+ * the cache was last known to match the server, so callers can tell a stale cache from a quiet one.
  */
 export class ListWatch<T extends WatchedObject> {
   private readonly objects = new Map<string, T>();
@@ -26,21 +51,22 @@ export class ListWatch<T extends WatchedObject> {
     delete: [] as Handler<T>[],
   };
   private errorHandlers: Array<(error: ListWatchError) => void> = [];
+  private syncedHandlers: Array<() => void> = [];
   private resourceVersion = '';
   private abort = new AbortController();
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   synced = false;
+  /** True while a watch is open and answering: changes reach the cache as they happen. */
+  watching = false;
   lastError: ListWatchError | undefined;
+  /** When (ms, `now()`) the cache last matched the server: a list finished, or the watch said something. */
+  currentAt: number | undefined;
 
   constructor(
     private readonly endpoint: KubeEndpoint,
     private readonly path: string,
-    private readonly opts: {
-      fieldSelector?: string;
-      retryDelayMs?: number;
-      watchTimeoutSeconds?: number;
-    } = {},
+    private readonly opts: ListWatchOptions<T> = {},
   ) {}
 
   on(event: 'add' | 'update' | 'delete', handler: Handler<T>): void {
@@ -56,14 +82,16 @@ export class ListWatch<T extends WatchedObject> {
     this.syncedHandlers.push(handler);
   }
 
-  private syncedHandlers: Array<() => void> = [];
-
   get(name: string, namespace?: string): T | undefined {
     return this.objects.get(`${namespace ?? ''}/${name}`);
   }
 
   list(): T[] {
     return [...this.objects.values()];
+  }
+
+  get size(): number {
+    return this.objects.size;
   }
 
   /** Lists once (resolving whether or not that worked), then keeps watching in the background. */
@@ -75,8 +103,13 @@ export class ListWatch<T extends WatchedObject> {
 
   stop(): void {
     this.stopped = true;
+    this.watching = false;
     clearTimeout(this.timer);
     this.abort.abort();
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
   }
 
   private query(extra: Record<string, string>): string {
@@ -86,6 +119,7 @@ export class ListWatch<T extends WatchedObject> {
   }
 
   private fail(error: ListWatchError): void {
+    this.watching = false;
     this.lastError = error;
     for (const handler of this.errorHandlers) handler(error);
     this.retry();
@@ -99,35 +133,79 @@ export class ListWatch<T extends WatchedObject> {
 
   private async relist(): Promise<void> {
     if (this.stopped) return;
-    let response: ApiResponse;
+    const seen = new Map<string, T>();
+    let metadata: ListMetadata = {};
     try {
-      response = await this.endpoint.json(this.query({}), { signal: this.abort.signal });
+      do {
+        const page = await this.listPage(metadata.continue, seen);
+        if ('status' in page) {
+          this.fail(page);
+          return;
+        }
+        metadata = page;
+      } while (metadata.continue);
     } catch (err) {
-      if (!this.stopped) this.fail({ message: (err as Error).message });
+      if (!this.stopped) this.fail({ message: `list ${this.path}: ${errorMessage(err)}` });
       return;
     }
-    if (response.status !== 200) {
-      this.fail({ status: response.status, message: statusMessage(response) });
-      return;
-    }
-    const list = response.body as { items?: T[]; metadata?: { resourceVersion?: string } };
-    const seen = new Set<string>();
-    for (const object of list.items ?? []) {
-      seen.add(this.keyOf(object));
-      this.upsert(object);
-    }
+    // Applied only once every page is in, so a list that fails half-way leaves the cache as it was.
+    for (const object of seen.values()) this.upsert(object);
     for (const [key, object] of this.objects) {
       if (!seen.has(key)) {
         this.objects.delete(key);
         this.emit('delete', object);
       }
     }
-    this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    this.resourceVersion = metadata.resourceVersion ?? '';
     const wasSynced = this.synced;
     this.synced = true;
     this.lastError = undefined;
+    this.currentAt = this.now();
     if (!wasSynced) for (const handler of this.syncedHandlers) handler();
     void this.watch();
+  }
+
+  /** One page, parsed as it streams; its items go into `seen`. A non-200 answer comes back as an error. */
+  private async listPage(
+    continueToken: string | undefined,
+    seen: Map<string, T>,
+  ): Promise<ListMetadata | (ListWatchError & { status: number })> {
+    const timeoutMs = this.opts.listTimeoutMs ?? 60_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([this.abort.signal, deadline]);
+    const params: Record<string, string> = { limit: String(this.opts.pageSize ?? 500) };
+    if (continueToken) params.continue = continueToken;
+    let res: IncomingMessage;
+    try {
+      res = await this.endpoint.open(this.query(params), { signal, timeoutMs });
+    } catch (err) {
+      throw deadline.aborted ? new Error(`no answer within ${timeoutMs} ms`) : err;
+    }
+    if (res.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) if (chunks.length < 64) chunks.push(chunk as Buffer);
+      let body: unknown = Buffer.concat(chunks).toString('utf8');
+      try {
+        body = JSON.parse(body as string);
+      } catch {
+        // keep the text
+      }
+      return { status: res.statusCode ?? 0, message: statusMessage({ status: res.statusCode ?? 0, body }) };
+    }
+    const parser = new ListStreamParser(
+      (raw) => {
+        const object = this.opts.transform ? this.opts.transform(raw) : (raw as T);
+        if (object?.metadata?.name !== undefined) seen.set(this.keyOf(object), object);
+      },
+      { maxItemChars: this.opts.maxObjectChars ?? 16 * 1024 * 1024 },
+    );
+    res.setEncoding('utf8');
+    try {
+      for await (const chunk of res) parser.write(chunk as string);
+    } catch (err) {
+      throw deadline.aborted ? new Error(`the page did not arrive within ${timeoutMs} ms`) : err;
+    }
+    return parser.end();
   }
 
   private async watch(): Promise<void> {
@@ -143,10 +221,10 @@ export class ListWatch<T extends WatchedObject> {
           timeoutSeconds: String(timeoutSeconds),
         }),
         // Bookmarks arrive about once a minute; silence well past the server's own timeout means a dead link.
-        { signal: this.abort.signal, idleMs: (timeoutSeconds + 30) * 1000 },
+        { signal: this.abort.signal, idleMs: (timeoutSeconds + 30) * 1000, stream: true, timeoutMs: 30_000 },
       );
     } catch (err) {
-      if (!this.stopped) this.fail({ message: (err as Error).message });
+      if (!this.stopped) this.fail({ message: `watch ${this.path}: ${errorMessage(err)}` });
       return;
     }
     if (res.statusCode !== 200) {
@@ -154,12 +232,31 @@ export class ListWatch<T extends WatchedObject> {
       this.fail({ status: res.statusCode, message: `watch ${this.path}: HTTP ${res.statusCode}` });
       return;
     }
+    this.watching = true;
+    const outcome = await this.readEvents(res);
+    if (this.stopped) return;
+    this.watching = false;
+    if (outcome !== 'ended' && outcome !== 'relist') {
+      this.fail({ message: `watch ${this.path}: ${outcome.message}` });
+      return;
+    }
+    this.currentAt = this.now();
+    // A watch the server closed at its timeout resumes from the last version at once. One that ended early,
+    // or with an error event, goes through the retry delay, so a server or proxy that keeps cutting watches
+    // (or answers "too large resource version" while its cache warms) is not hammered.
+    if (outcome === 'relist' || Date.now() - startedAt < 1000) this.retry();
+    else void this.watch();
+  }
+
+  /** Applies the stream's events until it ends ('ended'), asks for a relist ('relist'), or fails. */
+  private async readEvents(res: IncomingMessage): Promise<'ended' | 'relist' | Error> {
+    const maxLine = this.opts.maxObjectChars ?? 16 * 1024 * 1024;
     let buffered = '';
-    let relist = false;
     // Decode as one stream so a character split across two chunks stays whole.
     res.setEncoding('utf8');
     try {
       for await (const chunk of res) {
+        this.currentAt = this.now();
         buffered += chunk as string;
         let newline = buffered.indexOf('\n');
         while (newline >= 0) {
@@ -167,40 +264,38 @@ export class ListWatch<T extends WatchedObject> {
           buffered = buffered.slice(newline + 1);
           newline = buffered.indexOf('\n');
           if (line.trim() === '') continue;
-          if (!this.apply(JSON.parse(line) as { type: string; object: T })) {
-            relist = true;
+          if (!this.apply(JSON.parse(line) as { type: string; object: unknown })) {
             res.destroy();
-            break;
+            return 'relist';
           }
         }
-        if (relist) break;
+        if (buffered.length > maxLine) {
+          res.destroy();
+          return new Error(`a watch event is larger than ${maxLine} characters`);
+        }
       }
     } catch (err) {
-      if (this.stopped) return;
-      if (!relist) {
-        this.fail({ message: `watch ${this.path}: ${(err as Error).message}` });
-        return;
-      }
+      return err instanceof Error ? err : new Error(errorMessage(err));
     }
-    if (this.stopped) return;
-    // A watch the server closed at its timeout resumes from the last version at once. One that ended early,
-    // or with an error event, goes through the retry delay, so a server or proxy that keeps cutting watches
-    // (or answers "too large resource version" while its cache warms) is not hammered.
-    if (relist || Date.now() - startedAt < 1000) this.retry();
-    else void this.watch();
+    return 'ended';
   }
 
   /** Applies one watch event; false when the watch must start over from a fresh list. */
-  private apply(event: { type: string; object: T }): boolean {
-    const rv = event.object?.metadata?.resourceVersion;
+  private apply(event: { type: string; object: unknown }): boolean {
+    const raw = event.object as WatchedObject | undefined;
+    const rv = raw?.metadata?.resourceVersion;
     switch (event.type) {
       case 'ADDED':
-      case 'MODIFIED':
-        this.upsert(event.object);
+      case 'MODIFIED': {
+        const object = this.opts.transform ? this.opts.transform(raw) : (raw as T | undefined);
+        if (object) this.upsert(object);
         break;
+      }
       case 'DELETED': {
-        const key = this.keyOf(event.object);
-        if (this.objects.delete(key)) this.emit('delete', event.object);
+        if (!raw?.metadata) break;
+        const key = this.keyOf(raw);
+        const gone = this.objects.get(key);
+        if (gone && this.objects.delete(key)) this.emit('delete', gone);
         break;
       }
       case 'BOOKMARK':
@@ -221,7 +316,7 @@ export class ListWatch<T extends WatchedObject> {
     this.emit(previous ? 'update' : 'add', object);
   }
 
-  private keyOf(object: T): string {
+  private keyOf(object: WatchedObject): string {
     return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
   }
 

@@ -201,6 +201,7 @@ Example:
     const nads = new nadCache.InformerNadSource(endpoint, log, metrics, {
       negativeTtlMs: flags.nadNegativeTtl,
       maxStalenessMs: flags.nadCacheMaxStaleness,
+      resourceNameKeys: base.resourceNameKeys,
     });
     const switches = flags.controlSwitchesConfigmap
       ? new switchesModule.ControlSwitches(

@@ -8,6 +8,8 @@ export interface WebhookMetrics {
   denials: Counter<'reason'>;
   nadLookups: Counter<'result'>;
   nadCacheSynced: Gauge;
+  /** Seconds since the NAD cache last matched the API server (0 while its watch is live); set on scrape. */
+  nadCacheStaleness: Gauge & { collect?: () => void };
   certificateReloads: Counter<'result'>;
   /** Seconds until the serving certificate in force expires; set on every scrape from `certificateExpiry.collect`. */
   certificateExpiry: Gauge & { collect?: () => void };
@@ -41,13 +43,18 @@ export function createWebhookMetrics(opts: { processMetrics?: boolean } = {}): W
     }),
     nadLookups: new Counter({
       name: 'wirespeed_webhook_nad_lookups_total',
-      help: 'NetworkAttachmentDefinition lookups: hit (cache), miss (API GET found it), absent (not found), negative (remembered absent), error.',
+      help: 'NetworkAttachmentDefinition lookups: hit (cache), miss (API GET found it), absent (GET: not found), negative (remembered absent), shared (joined a GET in flight), trusted (absent per the live cache, no GET), refused (over the per-request cap), error.',
       labelNames: ['result'],
       registers,
     }),
     nadCacheSynced: new Gauge({
       name: 'wirespeed_webhook_nad_cache_synced',
       help: '1 once the NetworkAttachmentDefinition cache has listed every object, else 0.',
+      registers,
+    }),
+    nadCacheStaleness: new Gauge({
+      name: 'wirespeed_webhook_nad_cache_staleness_seconds',
+      help: 'Seconds since the NetworkAttachmentDefinition cache last matched the API server: 0 while its watch is live, growing while list and watch fail.',
       registers,
     }),
     certificateReloads: new Counter({

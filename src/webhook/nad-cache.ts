@@ -1,9 +1,11 @@
+import { errorMessage } from '../cli/errors.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { type ApiResponse, type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
+import { keptNad, NadLookupError, NadLookups } from './nad-lookups.js';
 
 type MaybeNad = NetworkAttachmentDefinition | undefined;
 
@@ -18,17 +20,16 @@ export interface NadSource {
   notReadyReason(): string | undefined;
   /**
    * A view for one admission request: its lookups stop when `signal` aborts (the answer was sent or the
-   * caller went away), and it may bound how many lookups one request can cause.
+   * caller went away), and it bounds how many lookups one request can cause.
    */
   forRequest?(signal: AbortSignal): NadSource;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A lookup that failed for a reason other than "not found": the request cannot be decided now. */
-export class NadLookupError extends Error {}
+export { NadLookupError };
 
-/** A fixed set, for the offline CLI and tests. */
+/** A fixed set, for tests and the benchmark. */
 export class StaticNadSource implements NadSource {
   private readonly byKey = new Map<string, NetworkAttachmentDefinition>();
   readonly synced = true;
@@ -47,37 +48,55 @@ export class StaticNadSource implements NadSource {
 }
 
 const NADS_PATH = `/apis/${NAD_GROUP}/${NAD_VERSION}/${NAD_PLURAL}`;
-const nadPath = (namespace: string, name: string) =>
-  `/apis/${NAD_GROUP}/${NAD_VERSION}/namespaces/${encodeURIComponent(namespace)}/${NAD_PLURAL}/${encodeURIComponent(name)}`;
 
 const MISSING_CRD =
   'the NetworkAttachmentDefinition CRD is not installed: install Multus or apply manifests/01-crd-network-attachment-definition.yaml';
 
+export interface InformerNadOptions {
+  negativeTtlMs: number;
+  /** Not ready once the cache has not matched the API server for this long. Default 5 min. */
+  maxStalenessMs?: number;
+  /** The annotation keys naming device pools (`--network-resource-name-keys`), kept besides our own. */
+  resourceNameKeys?: readonly string[];
+  restartDelayMs?: number;
+  now?: () => number;
+}
+
 /**
- * List+watch of every NAD (all namespaces), with a GET on a miss and a short memory of absent names so a
- * burst of pods naming a missing NAD costs one API call, not one each. A NAD the watch delivers clears that
- * memory at once.
+ * List+watch of every NAD (all namespaces), keeping of each only what decisions read (see `keptNad`), with
+ * bounded lookups on a miss (`NadLookups`). A NAD the watch delivers clears its "absent" memory at once.
  */
 export class InformerNadSource implements NadSource {
   private readonly informer: ListWatch<NetworkAttachmentDefinition>;
-  private readonly absent = new Map<string, number>();
+  private readonly lookups: NadLookups;
 
   constructor(
     private readonly endpoint: KubeEndpoint,
     private readonly log: Logger,
     private readonly metrics: WebhookMetrics,
-    private readonly opts: {
-      negativeTtlMs: number;
-      /** Not ready once the cache has not been current for this long. */
-      maxStalenessMs?: number;
-      restartDelayMs?: number;
-      now?: () => number;
-    },
+    private readonly opts: InformerNadOptions,
   ) {
     const retryDelayMs = opts.restartDelayMs ?? 2000;
-    this.informer = new ListWatch(endpoint, NADS_PATH, { retryDelayMs });
+    const now = opts.now ?? Date.now;
+    const keep = keptNad(opts.resourceNameKeys ?? []);
+    // Two minutes per watch: a connection that died without a FIN is noticed within 150 s (the idle timer).
+    this.informer = new ListWatch(endpoint, NADS_PATH, {
+      retryDelayMs,
+      transform: keep,
+      watchTimeoutSeconds: 120,
+      now,
+    });
+    this.lookups = new NadLookups({
+      negativeTtlMs: opts.negativeTtlMs,
+      now,
+      cached: (namespace, name) => this.informer.get(name, namespace),
+      // "Absent" is believed without asking while the watch is live: the cache then holds every NAD.
+      trusted: () => this.informer.synced && this.informer.watching,
+      fetch: (namespace, name, signal) => this.fetch(namespace, name, signal, keep),
+      count: (result) => metrics.nadLookups.inc({ result }),
+    });
     const forget = (nad: NetworkAttachmentDefinition) =>
-      this.absent.delete(`${nad.metadata.namespace}/${nad.metadata.name}`);
+      this.lookups.forget(nad.metadata.namespace ?? '', nad.metadata.name ?? '');
     this.informer.on('add', forget);
     this.informer.on('update', forget);
     this.informer.onError((error) =>
@@ -88,8 +107,9 @@ export class InformerNadSource implements NadSource {
     );
     this.informer.onSynced(() => {
       this.metrics.nadCacheSynced.set(1);
-      this.log.info({ count: this.informer.list().length }, 'network-attachment-definition cache synced');
+      this.log.info({ count: this.informer.size }, 'network-attachment-definition cache synced');
     });
+    metrics.nadCacheStaleness.collect = () => metrics.nadCacheStaleness.set(this.stalenessMs() / 1000);
   }
 
   get synced(): boolean {
@@ -98,14 +118,26 @@ export class InformerNadSource implements NadSource {
 
   get lastError(): string | undefined {
     const error = this.informer.lastError;
-    if (!error || this.informer.synced) return undefined;
+    if (!error) return undefined;
     return error.status === 404 ? MISSING_CRD : error.message;
   }
 
+  /** How long since the cache last matched the API server: 0 while the watch is live. */
+  stalenessMs(): number {
+    if (this.informer.watching) return 0;
+    const at = this.informer.currentAt;
+    return at === undefined ? Number.POSITIVE_INFINITY : Math.max(0, (this.opts.now ?? Date.now)() - at);
+  }
+
   notReadyReason(): string | undefined {
-    if (this.synced) return undefined;
     const why = this.lastError;
-    return `network-attachment-definition cache not synced yet${why ? `: ${why}` : ''}`;
+    if (!this.synced) return `network-attachment-definition cache not synced yet${why ? `: ${why}` : ''}`;
+    const stale = this.stalenessMs();
+    const limit = this.opts.maxStalenessMs ?? 300_000;
+    if (stale > limit) {
+      return `network-attachment-definition cache has not matched the API server for ${Math.round(stale / 1000)} s (limit ${Math.round(limit / 1000)} s)${why ? `: ${why}` : ''}`;
+    }
+    return undefined;
   }
 
   /** Lists once (the outcome shows in `synced`), then keeps the cache current, retrying in the background. */
@@ -118,46 +150,48 @@ export class InformerNadSource implements NadSource {
   }
 
   get(namespace: string, name: string): MaybeNad | Promise<MaybeNad> {
-    const cached = this.informer.get(name, namespace);
-    if (cached) {
-      this.metrics.nadLookups.inc({ result: 'hit' });
-      return cached;
-    }
-    const key = `${namespace}/${name}`;
-    const until = this.absent.get(key);
-    if (until !== undefined) {
-      if (until > (this.opts.now ?? Date.now)()) {
-        this.metrics.nadLookups.inc({ result: 'negative' });
-        return undefined;
-      }
-      this.absent.delete(key);
-    }
-    return this.fetch(namespace, name, key);
+    return this.lookups.get(namespace, name);
   }
 
-  private async fetch(namespace: string, name: string, key: string): Promise<MaybeNad> {
+  forRequest(signal: AbortSignal): NadSource {
+    const scoped = this.lookups.forRequest(signal);
+    const source = this;
+    return {
+      get: (namespace, name) => scoped.get(namespace, name),
+      get synced() {
+        return source.synced;
+      },
+      get lastError() {
+        return source.lastError;
+      },
+      notReadyReason: () => source.notReadyReason(),
+      start: () => source.start(),
+      stop: () => source.stop(),
+    };
+  }
+
+  private async fetch(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+    keep: (raw: unknown) => NetworkAttachmentDefinition | undefined,
+  ): Promise<MaybeNad> {
+    const key = `${namespace}/${name}`;
     let response: ApiResponse;
     try {
       // Well inside the webhook's own timeoutSeconds, so a slow API server yields our deny, not a timeout.
-      response = await this.endpoint.json(nadPath(namespace, name), { timeoutMs: 3000 });
+      response = await this.endpoint.json(nadPath(namespace, name), { timeoutMs: 3000, signal });
     } catch (err) {
-      this.metrics.nadLookups.inc({ result: 'error' });
-      throw new NadLookupError(
-        `could not read network-attachment-definition ${key}: ${(err as Error).message}`,
-      );
+      throw new NadLookupError(`could not read network-attachment-definition ${key}: ${errorMessage(err)}`);
     }
-    if (response.status === 200) {
-      this.metrics.nadLookups.inc({ result: 'miss' });
-      return response.body as NetworkAttachmentDefinition;
-    }
-    if (response.status === 404) {
-      this.metrics.nadLookups.inc({ result: 'absent' });
-      this.absent.set(key, (this.opts.now ?? Date.now)() + this.opts.negativeTtlMs);
-      return undefined;
-    }
-    this.metrics.nadLookups.inc({ result: 'error' });
+    if (response.status === 200) return keep(response.body) ?? undefined;
+    if (response.status === 404) return undefined;
     throw new NadLookupError(
       `could not read network-attachment-definition ${key}: ${statusMessage(response)}`,
     );
   }
+}
+
+function nadPath(namespace: string, name: string): string {
+  return `/apis/${NAD_GROUP}/${NAD_VERSION}/namespaces/${encodeURIComponent(namespace)}/${NAD_PLURAL}/${encodeURIComponent(name)}`;
 }

@@ -146,6 +146,8 @@ describe('wirespeed webhook as a process', () => {
         `--tls-cert-file=${join(dir, 'tls.crt')}`,
         `--tls-private-key-file=${join(dir, 'tls.key')}`,
         '-insecure',
+        // The certificate is for the loopback address the test dials, not for a Service name.
+        '--certificate-names=127.0.0.1',
         `--kubeconfig=${plane.cp.kubeconfigPath}`,
         `--namespace=${NS}`,
         '--shutdown-delay=200ms',
