@@ -11,7 +11,13 @@ import { stringify } from 'yaml';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { K8S_NODE_BINARIES, resolveNodeBinaries } from './binaries.js';
 import type { ControlPlane } from './controlplane.js';
-import { hostLayout, simulatedHugepages, simulatedNumaNodes, writeNumaTree } from './numa.js';
+import {
+  hostLayout,
+  type NumaLayout,
+  simulatedHugepages,
+  simulatedNumaNodes,
+  writeNumaTree,
+} from './numa.js';
 import { freePorts } from './ports.js';
 import {
   kubeletConfiguration,
@@ -81,14 +87,9 @@ const KUBELET_GRACE_MS = 5000;
 export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
   const log = (opts.log ?? silentLogger).child({ node: opts.name });
   const startedAt = Date.now();
-  const binDir = opts.binDir ?? (await resolveNodeBinaries());
-  const missing = K8S_NODE_BINARIES.filter((b) => !existsSync(join(binDir, b)));
-  if (missing.length > 0) {
-    throw new Error(`${binDir} lacks ${missing.join(', ')} (run scripts/k8s-binaries --node)`);
-  }
-  const numaNodes = opts.numaFromHost ? simulatedNumaNodes(opts.numaFromHost).length : (opts.numaNodes ?? 2);
-  const hugepages = opts.numaFromHost ? simulatedHugepages(opts.numaFromHost, numaNodes) : undefined;
-  const layout = hostLayout(numaNodes, hugepages);
+  const binDir = await nodeBinaries(opts.binDir);
+  const layout = numaLayout(opts);
+  const numaNodes = layout.cpus.length;
   const { dir, remove, swept } = createNodeDir(opts.dir);
   if (swept.length > 0) log.info({ dirs: swept }, 'removed node directories of processes that died');
   const paths = nodePaths(dir);
@@ -119,7 +120,7 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     log.info({ ms: Date.now() - startedAt }, `node ${opts.name} is Ready`);
 
     let stopped = false;
-    return {
+    const handle: RealNode = {
       name: opts.name,
       dir,
       devicePluginDir: paths.devicePluginDir,
@@ -149,6 +150,7 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
         remove();
       },
     };
+    return handle;
   } catch (err) {
     await procs.stopAll(0);
     // The kubelet may have registered before the start failed.
@@ -156,6 +158,22 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     remove();
     throw err;
   }
+}
+
+async function nodeBinaries(given: string | undefined): Promise<string> {
+  const binDir = given ?? (await resolveNodeBinaries());
+  const missing = K8S_NODE_BINARIES.filter((b) => !existsSync(join(binDir, b)));
+  if (missing.length > 0) {
+    throw new Error(`${binDir} lacks ${missing.join(', ')} (run scripts/k8s-binaries --node)`);
+  }
+  return binDir;
+}
+
+/** As many NUMA nodes as asked for, or as the simulated host has (with its hugepages). */
+function numaLayout(opts: RealNodeOptions): NumaLayout {
+  if (!opts.numaFromHost) return hostLayout(opts.numaNodes ?? 2);
+  const count = simulatedNumaNodes(opts.numaFromHost).length;
+  return hostLayout(count, simulatedHugepages(opts.numaFromHost, count));
 }
 
 /** Writes the KubeletConfiguration and the node's kubeconfig; returns the configuration. */
