@@ -142,6 +142,76 @@ describe('report writers against a real kube-apiserver', () => {
       ]);
     });
 
+    it('stores every field of the contract as written (the schema prunes nothing), so it is not rewritten', async () => {
+      const full: NodeNetworkStateStatus = {
+        ...report(['0000:3b:02.0']),
+        interfaces: [
+          {
+            pciAddress: '0000:3b:00.0',
+            name: 'ens1f0',
+            vendor: '8086',
+            deviceID: '158b',
+            driver: 'i40e',
+            numaNode: 0,
+            totalVfs: 64,
+            numVfs: 2,
+            linkState: 'up',
+            mtu: 9000,
+            vfs: [
+              {
+                pciAddress: '0000:3b:02.0',
+                vfID: 0,
+                driver: 'vfio-pci',
+                iommuGroup: 41,
+                netdev: null,
+                pool: A,
+              },
+              {
+                pciAddress: '0000:3b:02.1',
+                vfID: 1,
+                driver: null,
+                iommuGroup: null,
+                netdev: null,
+                pool: null,
+              },
+            ],
+          },
+          {
+            pciAddress: '0000:af:00.0',
+            name: null,
+            vendor: '15b3',
+            deviceID: '101d',
+            driver: null,
+            numaNode: -1,
+            totalVfs: 8,
+            numVfs: 0,
+            linkState: 'unknown',
+            mtu: null,
+            vfs: [],
+          },
+        ],
+        syncStatus: 'NeedsEviction',
+        syncMessage: 'PF 0000:3b:00.0: 1 VF held by telco/cnf-1',
+        policyGenerations: { 'wirespeed-agent/sriov-a': 3 },
+      };
+      const writer = new NodeNetworkStateWriter(api, new NodeRef(api, 'worker-3'));
+      expect(await writer.write(full)).toBe('created');
+      expect((await get<NodeNetworkState>(`${NNS}/worker-3`)).status).toEqual(full);
+      const restarted = new NodeNetworkStateWriter(api, new NodeRef(api, 'worker-3'));
+      expect(await restarted.write({ ...full, reportTime: '2026-12-01T11:00:00Z' })).toBe('unchanged');
+      expect((await api.json(`${NNS}/worker-3`, { method: 'DELETE' })).status).toBe(200);
+    });
+
+    it('is refused by the schema when a count is negative', async () => {
+      const writer = new NodeNetworkStateWriter(api, new NodeRef(api, 'worker-3'));
+      const bad = report([]);
+      (bad.pools[0]?.numaNodes[0] as { free: number }).free = -1;
+      await expect(writer.write(bad)).rejects.toThrow(
+        /^writing NodeNetworkState worker-3 status: HTTP 422: .*free/,
+      );
+      expect((await api.json(`${NNS}/worker-3`, { method: 'DELETE' })).status).toBe(200);
+    });
+
     it('re-reads and retries after a conflicting write', async () => {
       const writer = new NodeNetworkStateWriter(api, new NodeRef(api, 'worker-2'));
       expect(await writer.write(report([]))).toBe('created');
