@@ -12,7 +12,7 @@ import { rootedHost } from './host/rooted-host.js';
 import type { AgentDeps } from './main.js';
 import type { AgentMetrics } from './metrics.js';
 import { watchNodePods } from './podresources/node-pods.js';
-import { watchPolicies } from './policy-source.js';
+import { type PolicySource, watchPolicies } from './policy-source.js';
 import { NodeRef } from './report/api.js';
 import { LeaseRenewer } from './report/lease-renewer.js';
 import { createReportMetrics } from './report/metrics.js';
@@ -30,6 +30,8 @@ export interface ClusterDepsOptions {
   holderIdentity?: string;
   /** Read the written report objects back and repair them this often. */
   reportResyncMs?: number;
+  /** Policies from elsewhere (a file, a test) instead of list/watch in `namespace`. */
+  policies?: PolicySource;
 }
 
 interface NodeLite {
@@ -47,7 +49,7 @@ export function clusterDeps(
   const nodes = new ListWatch<NodeLite>(endpoint, '/api/v1/nodes', {
     fieldSelector: `metadata.name=${opts.nodeName}`,
   });
-  const policies = watchPolicies(endpoint, opts.namespace);
+  const policies = opts.policies ?? watchPolicies(endpoint, opts.namespace);
   const lease = new LeaseRenewer(
     endpoint,
     node,

@@ -14,7 +14,7 @@ describe('pciDeviceEnvName', () => {
 });
 
 describe('containerAllocation', () => {
-  it('vfio-pci: the PCIDEVICE env, its _INFO twin, /dev/vfio/vfio and one node per IOMMU group', () => {
+  it('vfio-pci: the PCIDEVICE env in the order the kubelet gives, its _INFO twin, /dev/vfio/vfio and one node per IOMMU group in group order', () => {
     const devices = [
       vf(0x3b, 0, { iommuGroup: 40 }),
       vf(0x3b, 1, { iommuGroup: 41 }),
@@ -48,8 +48,8 @@ describe('containerAllocation', () => {
         mounts: [],
         devices: [
           { container_path: '/dev/vfio/vfio', host_path: '/dev/vfio/vfio', permissions: 'rw' },
-          { container_path: '/dev/vfio/41', host_path: '/dev/vfio/41', permissions: 'rw' },
           { container_path: '/dev/vfio/40', host_path: '/dev/vfio/40', permissions: 'rw' },
+          { container_path: '/dev/vfio/41', host_path: '/dev/vfio/41', permissions: 'rw' },
         ],
         annotations: {},
         cdi_devices: [],

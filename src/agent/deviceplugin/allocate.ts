@@ -44,7 +44,8 @@ export function containerAllocation(pool: Pool, ids: string[]): Result<Container
       );
     }
     specs.push(deviceSpec(VFIO_CONTAINER));
-    const groups = [...new Set(devices.map((d) => d.iommuGroup as number))];
+    // Sorted, so the specs do not depend on the order the kubelet lists the IDs in.
+    const groups = [...new Set(devices.map((d) => d.iommuGroup as number))].sort((a, b) => a - b);
     for (const group of groups) specs.push(deviceSpec(`/dev/vfio/${group}`));
   }
   const name = pciDeviceEnvName(pool.resourceName);
