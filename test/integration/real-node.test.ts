@@ -16,7 +16,7 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CriRequest, type RealNode, startRealNode } from '../../src/devcluster/kubelet.js';
 import { waitFor } from '../../src/devcluster/wait.js';
-import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
+import { realNodeSkipReason, useRealNodes, waitForCreateContainer } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
 
 /** A simulated host with two NUMA nodes, as `wirespeed sim-host create` lays them out (only what is read). */
@@ -123,9 +123,7 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
       body: pod('plain', 'real-a', { env: { GREETING: 'hello' } }),
     });
     await waitPhase('plain', 'Running');
-    const created = await waitFor('CreateContainer of pod plain', async () =>
-      createContainerFor(await real.node('real-a').criRecord(), 'plain'),
-    );
+    const created = await waitForCreateContainer(real.node('real-a'), 'plain');
     expect(created.pod).toMatchObject({ name: 'plain', namespace: 'default' });
     expect(created.container?.name).toBe('c');
     expect(created.container?.image).toBe('example.invalid/none:1');
@@ -141,9 +139,7 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
       body: pod('guaranteed', 'real-a', { cpu: '1' }),
     });
     await waitPhase('guaranteed', 'Running');
-    const created = await waitFor('CreateContainer of pod guaranteed', async () =>
-      createContainerFor(await real.node('real-a').criRecord(), 'guaranteed'),
-    );
+    const created = await waitForCreateContainer(real.node('real-a'), 'guaranteed');
     // CPU 0 is reserved; the only exclusive CPU is cpu 1, which the fabricated tree puts on NUMA node 1.
     expect(created.container?.cpusetCpus).toBe('1');
     for (const name of ['real-a', 'real-b']) {

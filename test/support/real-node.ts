@@ -5,11 +5,13 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { resolveNodeBinaries } from '../../src/devcluster/binaries.js';
 import type { ControlPlane } from '../../src/devcluster/controlplane.js';
 import {
+  type CriRequest,
   type RealNode,
   type RealNodeOptions,
   realNodeSupport,
   startRealNode,
 } from '../../src/devcluster/kubelet.js';
+import { waitFor } from '../../src/devcluster/wait.js';
 
 /**
  * Why real nodes cannot run here (not Linux, not root, no working `unshare -m`), or undefined. The kubelet and
@@ -80,4 +82,28 @@ function keepLogs(nodes: RealNode[]): void {
   const kept = mkdtempSync(join(tmpdir(), 'wirespeed-node-logs-'));
   for (const node of nodes) cpSync(node.logsDir, join(kept, node.name), { recursive: true });
   process.stderr.write(`real node logs kept in ${kept}\n`);
+}
+
+/**
+ * The CreateContainer the kubelet of `node` sent for `container` (default: the pod's first) of pod `podName`,
+ * once it is in the CRI record: envs, mounts, devices, annotations, CDI devices and cpuset decoded.
+ */
+export function waitForCreateContainer(
+  node: RealNode,
+  podName: string,
+  opts: { namespace?: string; container?: string; timeoutMs?: number } = {},
+): Promise<CriRequest> {
+  const namespace = opts.namespace ?? 'default';
+  return waitFor(
+    `CreateContainer of pod ${namespace}/${podName} on node ${node.name}`,
+    async () =>
+      (await node.criRecord()).find(
+        (r) =>
+          r.method === 'CreateContainer' &&
+          r.pod?.name === podName &&
+          r.pod.namespace === namespace &&
+          (opts.container === undefined || r.container?.name === opts.container),
+      ),
+    { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 100 },
+  );
 }
