@@ -73,9 +73,13 @@ function podDemandOf(cs: { kind: ContainerKind; a: number; b: number }[]): PodDe
   return { pod, containers };
 }
 
-function reportOf(devices: Device[], scope: 'pod' | 'container'): NodeNetworkStateStatus {
+function reportOf(
+  devices: Device[],
+  scope: 'pod' | 'container',
+  policy: 'single-numa-node' | 'restricted' = 'single-numa-node',
+): NodeNetworkStateStatus {
   return {
-    kubelet: { topologyManagerPolicy: 'single-numa-node', topologyManagerScope: scope },
+    kubelet: { topologyManagerPolicy: policy, topologyManagerScope: scope },
     pools: POOLS.map((resourceName) => {
       const mine = devices.filter((d) => d.pool === resourceName);
       const numas = [...new Set(mine.map((d) => d.numa ?? -1))];
@@ -183,4 +187,42 @@ describe('single-numa-node fit against a device-level kubelet simulation', () =>
       );
     });
   }
+});
+
+/** The kubelet under `restricted`, pod scope: admitted when some preferred hint of every pool intersects. */
+function kubeletRestricted(devices: Device[], demand: ReadonlyMap<string, number>): boolean {
+  const numa = [...new Set(devices.flatMap((d) => (d.numa === null ? [] : [d.numa])))];
+  const masks: number[][] = [];
+  for (let bits = 1; bits < 1 << numa.length; bits++) masks.push(numa.filter((_, i) => bits & (1 << i)));
+  const preferredPerPool: number[][][] = [];
+  for (const [pool, n] of demand) {
+    const all = devices.filter((d) => d.pool === pool);
+    const available = all.filter((d) => d.healthy && !d.allocated);
+    if (available.length < n) return false;
+    if (!all.some((d) => d.numa !== null)) continue; // no topology: no preference
+    const inMask = (ds: Device[], m: number[]) =>
+      ds.filter((d) => d.numa !== null && m.includes(d.numa)).length;
+    let minAffinity = numa.length;
+    for (const m of masks) if (inMask(all, m) >= n && m.length < minAffinity) minAffinity = m.length;
+    preferredPerPool.push(masks.filter((m) => inMask(available, m) >= n && m.length === minAffinity));
+  }
+  const intersects = (chosen: number[][], rest: number[][][]): boolean => {
+    if (rest.length === 0) return chosen.length === 0 || numa.some((k) => chosen.every((m) => m.includes(k)));
+    return rest[0]!.some((m) => intersects([...chosen, m], rest.slice(1)));
+  };
+  return intersects([], preferredPerPool);
+}
+
+describe('restricted fit against the kubelet', () => {
+  it('admits exactly the pods the kubelet admits (pod scope, and container scope with one container)', () => {
+    fc.assert(
+      fc.property(devicesArb, containersArb, fc.boolean(), (devices, cs, podScope) => {
+        const demand = podDemandOf(podScope ? cs : cs.slice(0, 1));
+        if (demand.pod.size === 0) return;
+        const capacity = indexReport(reportOf(devices, podScope ? 'pod' : 'container', 'restricted'));
+        expect(fitNode(demand, { capacity }).fits).toBe(kubeletRestricted(devices, demand.pod));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

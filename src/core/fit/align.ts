@@ -32,6 +32,8 @@ export interface Shortfall {
   readonly kind: 'numa' | 'total';
   readonly needs: ReadonlyArray<readonly [pool: string, count: number]>;
   readonly container?: string;
+  /** `restricted`: how many NUMA nodes the kubelet lets the devices span (1 when absent; Infinity: none do). */
+  readonly width?: number;
 }
 
 export type Alignment =

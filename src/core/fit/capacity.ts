@@ -30,6 +30,8 @@ export interface PoolCapacity {
   /** `free` and `allocatable` by position in `NodeCapacity.numaNodes` (the hot path reads these). */
   readonly freeAt: Int32Array;
   readonly allocatableAt: Int32Array;
+  /** Devices by position in `numaNodes`, healthy or not: what the kubelet's hint widths are computed from. */
+  readonly capacityAt: Int32Array;
 }
 
 export interface NodeCapacity {
@@ -70,6 +72,7 @@ export function indexReport(status: NodeNetworkStateStatus): NodeCapacity {
   for (const pool of pools.values()) {
     pool.freeAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.free.get(k) ?? 0));
     pool.allocatableAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.allocatable.get(k) ?? 0));
+    pool.capacityAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.capacity.get(k) ?? 0));
   }
   return { policy, scope, numaNodes, pools, reportedPods };
 }
@@ -82,6 +85,8 @@ interface MutablePool extends PoolCapacity {
   totalAllocatable: number;
   freeAt: Int32Array;
   allocatableAt: Int32Array;
+  capacityAt: Int32Array;
+  capacity: Map<number, number>;
 }
 
 /** Counts above this are a broken report; clamping keeps the Int32Array arithmetic exact. */
@@ -96,6 +101,8 @@ function poolCapacity(previous: MutablePool | undefined, entries: unknown): Muta
     totalAllocatable: previous?.totalAllocatable ?? 0,
     freeAt: new Int32Array(0),
     allocatableAt: new Int32Array(0),
+    capacityAt: new Int32Array(0),
+    capacity: new Map(previous?.capacity),
   };
   for (const e of Array.isArray(entries) ? (entries as Record<string, unknown>[]) : []) {
     const k = e?.numaNode;
@@ -105,7 +112,9 @@ function poolCapacity(previous: MutablePool | undefined, entries: unknown): Muta
     out.totalFree += free;
     out.totalAllocatable += allocatable;
     if (k < 0) continue;
-    if (Math.max(count(e.capacity), allocatable) > 0) out.aligned = true;
+    const capacity = Math.max(count(e.capacity), allocatable);
+    if (capacity > 0) out.aligned = true;
+    out.capacity.set(k, (out.capacity.get(k) ?? 0) + capacity);
     out.free.set(k, (out.free.get(k) ?? 0) + free);
     out.allocatable.set(k, (out.allocatable.get(k) ?? 0) + allocatable);
   }

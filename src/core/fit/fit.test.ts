@@ -211,6 +211,76 @@ const cases: Case[] = [
     },
     want: rejects('node has fewer than 3 free intel.com/sriov_a'),
   },
+  {
+    name: 'restricted: a request one NUMA node could hold must be on one NUMA node now',
+    input: {
+      pod: one(3),
+      state: {
+        policy: 'restricted',
+        pools: { [A]: { 0: { free: 2, allocatable: 4 }, 1: { free: 2, allocatable: 4 } } },
+      },
+    },
+    want: rejects('no NUMA node has 3 free intel.com/sriov_a'),
+  },
+  {
+    name: 'restricted: a request wider than any NUMA node may span the narrowest width',
+    input: { pod: one(4), state: { policy: 'restricted', pools: { [A]: { 0: 2, 1: 2, 2: 2 } } } },
+    want: fits(null, 1),
+  },
+  {
+    name: 'restricted: but no wider',
+    input: {
+      pod: one(4),
+      state: {
+        policy: 'restricted',
+        pools: { [A]: { 0: { free: 1, allocatable: 2 }, 1: 2, 2: { free: 1, allocatable: 2 } } },
+      },
+    },
+    want: rejects('no 2 NUMA nodes have 4 free intel.com/sriov_a'),
+  },
+  {
+    name: 'restricted: devices of unknown NUMA node give no preferred hint to an aligned pool',
+    input: { pod: one(2), state: { policy: 'restricted', pools: { [A]: { 0: 1, [-1]: 4 } } } },
+    want: rejects('node has fewer than 2 intel.com/sriov_a with a known NUMA node', true),
+  },
+  {
+    name: 'restricted: preferred hints of two pools must share a NUMA node',
+    input: {
+      pod: podOf('p', [container('app', { [A]: 2, [B]: 2 })]),
+      state: {
+        policy: 'restricted',
+        pools: {
+          [A]: { 0: 2, 1: { free: 0, allocatable: 2 } },
+          [B]: { 0: { free: 0, allocatable: 2 }, 1: 2 },
+        },
+      },
+    },
+    want: rejects('no NUMA node has 2 free intel.com/sriov_a and 2 free intel.com/sriov_b at once'),
+  },
+  {
+    name: 'restricted, container scope, one container: checked like pod scope, reason names the container',
+    input: {
+      pod: podOf('p', [container('app', { [A]: 3 })]),
+      state: {
+        policy: 'restricted',
+        scope: 'container',
+        pools: { [A]: { 0: { free: 2, allocatable: 4 }, 1: { free: 2, allocatable: 4 } } },
+      },
+    },
+    want: rejects('container app: no NUMA node has 3 free intel.com/sriov_a'),
+  },
+  {
+    name: 'restricted, container scope, several containers: total free only',
+    input: {
+      pod: podOf('p', [container('a', { [A]: 2 }), container('b', { [A]: 1 })]),
+      state: {
+        policy: 'restricted',
+        scope: 'container',
+        pools: { [A]: { 0: { free: 2, allocatable: 4 }, 1: { free: 2, allocatable: 4 } } },
+      },
+    },
+    want: fits(null, 8),
+  },
 ];
 
 describe('fitNode', () => {

@@ -5,16 +5,19 @@
  * - No report, or a stale one: rejected (`FailedNodes`) unless `missingReport: 'allow'` (fail open, score 0).
  * - `single-numa-node`: one NUMA node must hold the demand (align.ts), counting free devices minus held
  *   reservations; the chosen NUMA node is the one the kubelet would pick.
- * - `restricted`, `best-effort`, `none`: the node's total free devices must cover the demand; the score still
- *   prefers nodes where one NUMA node would hold it.
+ * - `restricted`: the kubelet's preferred-hint rule (restricted.ts): devices on as few NUMA nodes as they could
+ *   ever be, sharing a NUMA node across pools; `numaNode` is null (the kubelet may span NUMA nodes).
+ * - `best-effort`, `none` (and `restricted` with several device containers in container scope): the node's
+ *   total free devices must cover the demand; the score still prefers nodes where one NUMA node would hold it.
  * `unresolvable` (→ `FailedAndUnresolvableNodes`) says that even with every device free (allocatable, no
  * reservation) the node could not take the pod, so preempting pods there cannot help.
  */
-import { type Alignment, alignContainers, alignPod, availability } from './align.js';
+import { type Alignment, alignContainers, alignPod, availability, type Shortfall } from './align.js';
 import type { NodeCapacity } from './capacity.js';
 import type { PodDemand } from './demand.js';
 import type { Held } from './held.js';
 import { NO_REPORT, poolAbsent, STALE_REPORT, shortfallReason } from './reasons.js';
+import { alignRestricted } from './restricted.js';
 import { alignedScore, SCORE_UNALIGNED, SCORE_UNKNOWN, type ScoreStrategy } from './score.js';
 
 export type MissingReportPolicy = 'reject' | 'allow';
@@ -76,9 +79,10 @@ export function fitNode(
     return reject(cap === undefined ? NO_REPORT : STALE_REPORT, false);
   }
   for (const pool of demand.pod.keys()) if (!cap.pools.has(pool)) return reject(poolAbsent(pool), true);
-  return cap.policy === 'single-numa-node'
-    ? alignedFit(demand, cap, node.held, options)
-    : totalFit(demand, cap, node.held, options);
+  if (cap.policy === 'single-numa-node') return alignedFit(demand, cap, node.held, options);
+  if (cap.policy === 'restricted' && (cap.scope === 'pod' || demand.containers.length === 1))
+    return restrictedFit(demand, cap, node.held, options);
+  return totalFit(demand, cap, node.held, options);
 }
 
 /** Fits every node in `nodes`, in their order. */
@@ -119,6 +123,28 @@ function alignedFit(demand: PodDemand, cap: NodeCapacity, held: Held | undefined
   const ever = align(demand, cap, undefined, 'allocatable');
   if (!ever.ok) return reject(shortfallReason(ever.shortfall, 'allocatable'), true);
   return reject(shortfallReason(now.shortfall, 'free'), false);
+}
+
+function restrictedFit(
+  demand: PodDemand,
+  cap: NodeCapacity,
+  held: Held | undefined,
+  options: FitOptions,
+): Fit {
+  const [only] = demand.containers;
+  const wanted = cap.scope === 'pod' || !only ? demand.pod : only.demand;
+  const named = (a: Alignment): Alignment =>
+    a.ok || cap.scope === 'pod' || !only
+      ? a
+      : { ok: false, shortfall: { ...a.shortfall, container: only.name } };
+  const now = alignRestricted(cap, wanted, held, 'free');
+  if (now.ok) {
+    const score = now.narrow === false ? SCORE_UNALIGNED : alignedScore(options.score, now.before, now.after);
+    return { fits: true, numaNode: null, score, reason: null, unresolvable: false };
+  }
+  const ever = named(alignRestricted(cap, wanted, undefined, 'allocatable'));
+  if (!ever.ok) return reject(shortfallReason(ever.shortfall, 'allocatable'), true);
+  return reject(shortfallReason((named(now) as { shortfall: Shortfall }).shortfall, 'free'), false);
 }
 
 function totalFit(demand: PodDemand, cap: NodeCapacity, held: Held | undefined, options: FitOptions): Fit {

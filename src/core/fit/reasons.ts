@@ -16,7 +16,16 @@ export const poolAbsent = (pool: string): string => `node has no ${pool}`;
 export function shortfallReason(short: Shortfall, basis: 'free' | 'allocatable'): string {
   const prefix = short.container === undefined ? '' : `container ${short.container}: `;
   const amounts = short.needs.map(([pool, n]) => `${n} ${basis} ${pool}`);
+  const width = short.width ?? 1;
   if (short.kind === 'total') return `${prefix}node has fewer than ${amounts.join(' and ')}`;
-  if (amounts.length === 1) return `${prefix}no NUMA node has ${amounts[0]}`;
-  return `${prefix}no NUMA node has ${amounts.join(' and ')} at once`;
+  if (!Number.isFinite(width)) {
+    const [pool, n] = short.needs.find(([p]) => p !== undefined)!;
+    return `${prefix}node has fewer than ${n} ${pool} with a known NUMA node`;
+  }
+  if (amounts.length === 1)
+    return width === 1
+      ? `${prefix}no NUMA node has ${amounts[0]}`
+      : `${prefix}no ${width} NUMA nodes have ${amounts[0]}`;
+  if (width === 1) return `${prefix}no NUMA node has ${amounts.join(' and ')} at once`;
+  return `${prefix}no NUMA-aligned placement has ${amounts.join(' and ')} at once`;
 }
