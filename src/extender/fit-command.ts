@@ -25,7 +25,7 @@ export interface FitFlags {
   file: string;
   states: string;
   nodes?: string[];
-  managedResources: string[];
+  managedResources?: string[];
   score: ScoreStrategy;
   missingReport: MissingReportPolicy;
   output: 'table' | 'json';
@@ -59,7 +59,6 @@ export function fitCommand(): Command {
       '--managed-resources <names>',
       'more pools to decide on, comma-separated (every pool a state names is managed already)',
       list,
-      [],
     )
     .addOption(
       new Option('--score <strategy>', 'tight: best fit on the chosen NUMA node; spread: most left over')
@@ -105,7 +104,7 @@ export async function runFit(flags: FitFlags, out: (text: string) => void): Prom
       `${flags.states} holds no NodeNetworkState and --nodes names none: nothing to decide`,
     );
 
-  const managed = new Set(flags.managedResources);
+  const managed = new Set(flags.managedResources ?? []);
   for (const capacity of states.values()) for (const pool of capacity?.pools.keys() ?? []) managed.add(pool);
   const demand = podDemand(pod, managed);
   if (!demand.ok) throw new UsageError(`${flags.file}: ${demand.problem.message}`);

@@ -66,7 +66,7 @@ export function availability(
 
 /**
  * Pod scope (and container scope with one container): the lowest NUMA node holding all of `demand`, or why none
- * does. The hot path of every filter call, so it reads the report's dense arrays and allocates nothing.
+ * does. The hot path of every filter call: it reads the report's dense arrays and allocates three short arrays.
  */
 export function alignPod(
   cap: NodeCapacity,
