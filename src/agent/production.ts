@@ -13,13 +13,7 @@ import type { AgentDeps } from './main.js';
 import type { AgentMetrics } from './metrics.js';
 import { watchNodePods } from './podresources/node-pods.js';
 import { type PolicySource, watchPolicies } from './policy-source.js';
-import { NodeRef } from './report/api.js';
-import { LeaseRenewer } from './report/lease-renewer.js';
-import { createReportMetrics } from './report/metrics.js';
-import { NodeLabeler } from './report/node-labeler.js';
-import { NodeNetworkStateWriter } from './report/node-network-state-writer.js';
-import { NodeResourceTopologyWriter } from './report/node-resource-topology-writer.js';
-import { Reporter } from './report/reporter.js';
+import { createReporting } from './report/index.js';
 
 export interface ClusterDepsOptions {
   nodeName: string;
@@ -43,27 +37,19 @@ export function clusterDeps(
   opts: ClusterDepsOptions,
   deps: { log: Logger; metrics: AgentMetrics },
 ): AgentDeps {
-  const now = () => new Date();
-  const node = new NodeRef(endpoint, opts.nodeName);
-  const reportMetrics = createReportMetrics(deps.metrics.registry);
   const nodes = new ListWatch<NodeLite>(endpoint, '/api/v1/nodes', {
     fieldSelector: `metadata.name=${opts.nodeName}`,
   });
   const policies = opts.policies ?? watchPolicies(endpoint, opts.namespace);
-  const lease = new LeaseRenewer(
-    endpoint,
-    node,
-    { namespace: opts.namespace, holderIdentity: opts.holderIdentity ?? opts.nodeName },
-    { now, log: deps.log.child({ part: 'lease' }), metrics: reportMetrics },
+  const { report, lease } = createReporting(
+    {
+      nodeName: opts.nodeName,
+      namespace: opts.namespace,
+      holderIdentity: opts.holderIdentity ?? opts.nodeName,
+      ...(opts.reportResyncMs !== undefined ? { resyncMs: opts.reportResyncMs } : {}),
+    },
+    { endpoint, log: deps.log, metrics: deps.metrics.registry },
   );
-  const reporter = new Reporter(opts.reportResyncMs ? { resyncMs: opts.reportResyncMs } : {}, {
-    nns: new NodeNetworkStateWriter(endpoint, node),
-    nrt: new NodeResourceTopologyWriter(endpoint, node),
-    labeler: new NodeLabeler(endpoint, node, reportMetrics),
-    metrics: reportMetrics,
-    log: deps.log.child({ part: 'report' }),
-    now,
-  });
   // Policies select nodes by label: a label change is a policy change for this node.
   const labelsChanged: Array<() => void> = [];
   nodes.on('update', () => {
@@ -95,7 +81,7 @@ export function clusterDeps(
     selectPools,
     nodePods: watchNodePods(endpoint, opts.nodeName),
     nodeLabels: () => nodes.get(opts.nodeName)?.metadata.labels ?? {},
-    report: reporter,
+    report,
     lease,
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The agent against a real kubelet (v1.36.3 on the fake runtime, in its own mount namespace) whose NUMA
- * topology is the simulated host's: 2 PFs, one per NUMA node, 4 VFs each; VFs 0-1 of each PF on vfio-pci in
- * pool wirespeed.io/vfio, VFs 2-3 on iavf in pool wirespeed.io/net. The kubelet's device manager, Topology
- * Manager (single-numa-node) and pod-resources API are the real ones.
+ * The agent (policies by list/watch from the API server) against a real kubelet (v1.36.3 on the fake runtime,
+ * in its own mount namespace) whose NUMA topology is the simulated host's: 2 PFs, one per NUMA node, 4 VFs
+ * each; VFs 0-1 of each PF on vfio-pci in pool wirespeed.io/vfio, VFs 2-3 on iavf in pool wirespeed.io/net.
+ * The kubelet's device manager, Topology Manager (single-numa-node) and pod-resources API are the real ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,6 @@ import {
 import { bindDriver, createSimulatedHost } from '../../src/agent/host/simulated/simulated-host.js';
 import { type Agent, startAgent } from '../../src/agent/main.js';
 import { createAgentMetrics } from '../../src/agent/metrics.js';
-import { staticPolicies } from '../../src/agent/policy-source.js';
 import { clusterDeps } from '../../src/agent/production.js';
 import type { NetworkNodePolicy, NodeNetworkState } from '../../src/api/wirespeed-v1alpha1.js';
 import { waitFor } from '../../src/devcluster/wait.js';
@@ -49,7 +48,7 @@ function policy(name: string, resourceName: string, deviceType: 'vfio-pci' | 'ne
   return {
     apiVersion: 'wirespeed.io/v1alpha1',
     kind: 'NetworkNodePolicy',
-    metadata: { name, namespace: NAMESPACE, generation: 1 },
+    metadata: { name, namespace: NAMESPACE },
     spec: {
       resourceName,
       deviceType,
@@ -98,9 +97,22 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
     for (const numa of [0, 1] as const)
       for (const i of [0, 1]) await bindDriver(simDir, vf(numa, i), 'vfio-pci');
     const crds = plane.cp.kc.makeApiClient(ApiextensionsV1Api);
+    await installCrd(crds, '02-crd-networknodepolicy.yaml');
     await installCrd(crds, '03-crd-nodenetworkstate.yaml');
     await installCrd(crds, '04-crd-noderesourcetopology.yaml');
     await core().createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    const admin = loadKubeEndpoint(plane.cp.kubeconfigPath);
+    for (const p of [policy('vfio', VFIO, 'vfio-pci', '0-1'), policy('net', NET, 'netdevice', '2-3')]) {
+      const created = await admin.json(
+        `/apis/wirespeed.io/v1alpha1/namespaces/${NAMESPACE}/networknodepolicies`,
+        {
+          method: 'POST',
+          body: p,
+        },
+      );
+      expect(created.status).toBe(201);
+    }
+    admin.close();
   });
   const real = useRealNodes(() => plane.cp, [{ name: NODE, numaFromHost: simDir }]);
   let agent: Agent;
@@ -110,10 +122,6 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
   beforeAll(async () => {
     const node = real.node(NODE);
     api = loadKubeEndpoint(plane.cp.kubeconfigPath);
-    const policies = staticPolicies([
-      policy('vfio', VFIO, 'vfio-pci', '0-1'),
-      policy('net', NET, 'netdevice', '2-3'),
-    ]);
     agent = await startAgent(
       {
         nodeName: NODE,
@@ -130,7 +138,7 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
       },
       clusterDeps(
         api,
-        { nodeName: NODE, namespace: NAMESPACE, hostRoot: simDir, policies },
+        { nodeName: NODE, namespace: NAMESPACE, hostRoot: simDir },
         { log: silentLogger, metrics },
       ),
     );
@@ -165,6 +173,7 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
       detail: () => agent.notReadyReason() ?? '',
     });
     const report = (await state())?.status;
+    expect(report?.policyGenerations).toEqual({ 'wirespeed-agent/net': 1, 'wirespeed-agent/vfio': 1 });
     expect(report?.kubelet).toEqual({
       topologyManagerPolicy: 'single-numa-node',
       topologyManagerScope: 'container',
