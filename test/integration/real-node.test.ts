@@ -12,11 +12,12 @@ import {
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CriRequest, type RealNode, startRealNode } from '../../src/devcluster/kubelet.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { realNodeSkipReason, useRealNodes, waitForCreateContainer } from '../support/real-node.js';
+import { startTestDevicePlugin } from '../support/real-node-plugin.js';
 import { useControlPlane } from './support.js';
 
 /** A simulated host with two NUMA nodes, as `wirespeed sim-host create` lays them out (only what is read). */
@@ -33,14 +34,16 @@ function simulatedHost(): string {
 function pod(
   name: string,
   nodeName: string,
-  extra: { env?: Record<string, string>; cpu?: string } = {},
+  extra: { env?: Record<string, string>; cpu?: string; vfs?: number } = {},
 ): V1Pod {
-  const resources = extra.cpu
+  const resources: V1ResourceRequirements = extra.cpu
     ? {
         requests: { cpu: extra.cpu, memory: '16Mi' },
         limits: { cpu: extra.cpu, memory: '16Mi' },
       }
-    : {};
+    : extra.vfs
+      ? { requests: { [VF]: String(extra.vfs) }, limits: { [VF]: String(extra.vfs) } }
+      : {};
   return {
     metadata: { name, namespace: 'default' },
     spec: {
@@ -73,6 +76,7 @@ function createContainerFor(record: CriRequest[], podName: string): CriRequest |
   return record.find((r) => r.method === 'CreateContainer' && r.pod?.name === podName);
 }
 
+const VF = 'example.com/vf';
 const simHost = simulatedHost();
 afterAll(() => rmSync(simHost, { recursive: true, force: true }));
 
@@ -145,6 +149,41 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
     for (const name of ['real-a', 'real-b']) {
       const log = readFileSync(join(real.node(name).logsDir, 'kubelet.log'), 'utf8');
       expect(log).toContain('"NumNUMANodes":2');
+    }
+  });
+
+  it('takes a device plugin registered from outside the namespace; single-numa-node aligns or rejects', async () => {
+    const node = real.node('real-a');
+    const plugin = await startTestDevicePlugin({
+      devicePluginDir: node.devicePluginDir,
+      resourceName: VF,
+      env: 'TEST_VF_IDS',
+      devices: [
+        { id: 'vf0', numaNode: 0 },
+        { id: 'vf1', numaNode: 0 },
+        { id: 'vf2', numaNode: 1 },
+        { id: 'vf3', numaNode: 1 },
+      ],
+    });
+    try {
+      await waitFor('4 VFs allocatable on real-a', async () => {
+        const n = await core().readNode({ name: 'real-a' });
+        return n.status?.allocatable?.[VF] === '4' ? true : undefined;
+      });
+      // No NUMA node has 3: only a kubelet that sees two NUMA nodes rejects this.
+      await core().createNamespacedPod({
+        namespace: 'default',
+        body: pod('three-vfs', 'real-a', { vfs: 3 }),
+      });
+      const rejected = await waitPhase('three-vfs', 'Failed');
+      expect(rejected.status?.reason).toBe('TopologyAffinityError');
+      await core().createNamespacedPod({ namespace: 'default', body: pod('two-vfs', 'real-a', { vfs: 2 }) });
+      await waitPhase('two-vfs', 'Running');
+      const created = await waitForCreateContainer(node, 'two-vfs');
+      expect(['vf0,vf1', 'vf2,vf3']).toContain(created.container?.envs.TEST_VF_IDS);
+      expect(plugin.allocations).toEqual([created.container?.envs.TEST_VF_IDS?.split(',')]);
+    } finally {
+      await plugin.stop();
     }
   });
 
