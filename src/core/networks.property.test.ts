@@ -44,16 +44,29 @@ function expectWellFormed(result: Result<NetworkSelection[]>, label = 'network a
   expect(defaultRoutes).toBeLessThanOrEqual(1);
 }
 
-const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+/** Keys that are JavaScript built-in names: input that becomes a key must never reach Object.prototype. */
+const BUILTIN_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+const label = fc.oneof(
+  { weight: 9, arbitrary: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/) },
+  // Valid DNS labels that are also built-in member names in lower case.
+  { weight: 1, arbitrary: fc.constantFrom('constructor', 'tostring', 'hasownproperty', 'valueof') },
+);
 
 /** Characters an interface may hold that the comma form can also carry (no ',', '@', '"', '[', '{'). */
-const interfaceName = fc
-  .string({
-    unit: fc.constantFrom(...'abcxyzABZ0189_-.#%+=é~'.split('')),
-    minLength: 1,
-    maxLength: 15,
-  })
-  .filter(isInterfaceName);
+const interfaceName = fc.oneof(
+  {
+    weight: 9,
+    arbitrary: fc
+      .string({
+        unit: fc.constantFrom(...'abcxyzABZ0189_-.#%+=é~'.split('')),
+        minLength: 1,
+        maxLength: 15,
+      })
+      .filter(isInterfaceName),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(...BUILTIN_KEYS) },
+);
 
 /** Grammar pieces, valid and not, so that random concatenations hit the parser's branches. */
 const fragment = fc.oneof(
@@ -151,10 +164,21 @@ const jsonElement = fc.oneof(
   },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
+/** An element that also carries built-in names as its own keys (JSON.parse makes them own properties). */
+const jsonElementWithBuiltins = fc
+  .tuple(jsonElement, fc.subarray(BUILTIN_KEYS, { minLength: 1 }), fc.jsonValue({ maxDepth: 1 }))
+  .map(([element, keys, value]) => {
+    if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+    const copy = { ...element };
+    for (const key of keys) Object.defineProperty(copy, key, { value, enumerable: true });
+    return copy;
+  });
 const jsonString = fc.oneof(
   {
     weight: 3,
-    arbitrary: fc.array(jsonElement, { maxLength: 5 }).map((elements) => JSON.stringify(elements)),
+    arbitrary: fc
+      .array(fc.oneof({ weight: 3, arbitrary: jsonElement }, jsonElementWithBuiltins), { maxLength: 5 })
+      .map((elements) => JSON.stringify(elements)),
   },
   { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
 );

@@ -148,9 +148,9 @@ export function parseMounts(value: string, nad: string): Result<HostMount[]> {
  * `k8s.v1.cni.cncf.io/nodeSelector`: `key=value` or `key` (empty value), as network-resources-injector reads
  * it; a comma list adds several labels.
  */
-export function parseNodeSelector(value: string, nad: string): Result<Record<string, string>> {
+export function parseNodeSelector(value: string, nad: string): Result<Map<string, string>> {
   const where = `network-attachment-definition ${nad} annotation ${NODE_SELECTOR_ANNOTATION}`;
-  const selector: Record<string, string> = {};
+  const selector = new Map<string, string>();
   for (const raw of value.split(',')) {
     const entry = raw.trim();
     if (entry === '') continue;
@@ -168,10 +168,11 @@ export function parseNodeSelector(value: string, nad: string): Result<Record<str
         `${where} entry "${entry}": "${labelValue}" is not a valid label value`,
       );
     }
-    if (key in selector && selector[key] !== labelValue) {
+    const seen = selector.get(key);
+    if (seen !== undefined && seen !== labelValue) {
       return fail('InvalidNetworkAttachment', `${where} sets label ${key} twice with different values`);
     }
-    selector[key] = labelValue;
+    selector.set(key, labelValue);
   }
   return ok(selector);
 }

@@ -121,7 +121,7 @@ export function applyControlSwitches(
     if (!isObject(features)) warnings.push('config.json "features" must be an object; ignored');
     else {
       for (const [key, value] of Object.entries(features)) {
-        const field = FEATURE_SWITCHES[key];
+        const field = FEATURE_SWITCHES.get(key);
         if (!field) {
           warnings.push(`config.json feature "${key}" is unknown; ignored`);
         } else if (typeof value !== 'boolean') {
@@ -188,10 +188,10 @@ function ownValue(obj: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-const FEATURE_SWITCHES: Record<string, 'injectHugepageDownApi' | 'honorResources'> = {
-  enableHugePageDownApi: 'injectHugepageDownApi',
-  enableHonorExistingResources: 'honorResources',
-};
+const FEATURE_SWITCHES = new Map<string, 'injectHugepageDownApi' | 'honorResources'>([
+  ['enableHugePageDownApi', 'injectHugepageDownApi'],
+  ['enableHonorExistingResources', 'honorResources'],
+]);
 
 function parseUserDefinedInjection(labelKey: string, spec: unknown): UserDefinedInjection | string {
   const where = `config.json user-defined injection "${labelKey}"`;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import type { Container, NetworkAttachmentDefinition, Pod, Volume } from '../kube.js';
-import { defaultInjectionConfig } from './config.js';
+import { defaultInjectionConfig, type UserDefinedInjection } from './config.js';
 import { nadKey, planInjection } from './plan.js';
 
 const { applyPatch, deepClone } = fastJsonPatch;
@@ -25,7 +25,10 @@ const arbNad = (name: string) =>
           ['/var/run/vhost-user', '/dev/vfio:ro', '/run/memif:/var/run/memif', '/var/lib/vhost_sockets/./a'],
           '/etc',
         ),
-        'k8s.v1.cni.cncf.io/nodeSelector': mostly(['nic=e810', 'fast'], 'nic=cx6'),
+        'k8s.v1.cni.cncf.io/nodeSelector': mostly(
+          ['nic=e810', 'fast', 'constructor=e810', 'toString', 'hasOwnProperty=x,constructor=e810'],
+          'nic=cx6',
+        ),
       },
       { requiredKeys: [] },
     )
@@ -77,9 +80,11 @@ const arbPod: fc.Arbitrary<Pod> = fc
     networks: fc
       .array(mostly(['a', 'b', 'c', 'a@net1', 'b@net2'], 'Bad'), { maxLength: 4 })
       .map((xs) => xs.join(',')),
-    target: fc.option(mostly(['app', 'a=app', 'c=app'], 'nope'), { nil: undefined }),
+    target: fc.option(mostly(['app', 'a=app', 'c=app', 'constructor', 'b=constructor'], 'nope'), {
+      nil: undefined,
+    }),
     containers: fc
-      .constantFrom(['app'], ['app', 'side'])
+      .constantFrom(['app'], ['app', 'side'], ['app', 'constructor'])
       .chain((names) => fc.tuple(...names.map(arbContainer))),
     volumes: fc.array(
       mostly<Volume>(
@@ -91,12 +96,31 @@ const arbPod: fc.Arbitrary<Pod> = fc
       ),
       { maxLength: 2 },
     ),
-    nodeSelector: fc.option(fc.constantFrom<Record<string, string>>({ nic: 'e810' }, { zone: 'z' }), {
-      nil: undefined,
-    }),
-    labels: fc.option(fc.constantFrom({ app: 'x' }), { nil: undefined }),
+    nodeSelector: fc.option(
+      fc.constantFrom<Record<string, string>>(
+        { nic: 'e810' },
+        { zone: 'z' },
+        { constructor: 'e810' },
+        { toString: 'x', hasOwnProperty: 'y' },
+      ),
+      { nil: undefined },
+    ),
+    labels: fc.option(
+      fc.constantFrom<Record<string, string>>({ app: 'x' }, { constructor: 'true' }, { toString: 'TRUE' }),
+      { nil: undefined },
+    ),
+    record: fc.option(
+      fc.constantFrom(
+        '{"app":{"intel.com/sriov_a":"1"}}',
+        '{"__proto__":{"cpu":"1"}}',
+        '{"constructor":{"memory":"1Gi"}}',
+        '{"app":{"cpu":"1","memory":"1Gi"}}',
+        'not a record',
+      ),
+      { nil: undefined },
+    ),
   })
-  .map(({ networks, target: wanted, containers, volumes, nodeSelector, labels }) => {
+  .map(({ networks, target: wanted, containers, volumes, nodeSelector, labels, record }) => {
     // A mapping for a network the pod does not select is a deny; keep those rare by falling back to the container.
     const target =
       wanted?.includes('=') && !networks.split(',').some((n) => n.split('@')[0] === wanted.split('=')[0])
@@ -109,6 +133,7 @@ const arbPod: fc.Arbitrary<Pod> = fc
         annotations: {
           'k8s.v1.cni.cncf.io/networks': networks,
           ...(target ? { 'wirespeed.io/target-containers': target } : {}),
+          ...(record ? { 'wirespeed.io/injected': record } : {}),
         },
         ...(labels ? { labels } : {}),
       },
@@ -122,19 +147,31 @@ const arbPod: fc.Arbitrary<Pod> = fc
     };
   });
 
+/** Label-selected injections whose label keys and annotation keys are JavaScript built-in names. */
+const arbInjections = fc.subarray<UserDefinedInjection>([
+  { labelKey: 'constructor', annotations: { 'example.com/by': 'constructor' } },
+  { labelKey: 'toString', annotations: { constructor: 'x', hasOwnProperty: 'y' } },
+  { labelKey: 'app', annotations: { 'k8s.v1.cni.cncf.io/networks': 'a' } },
+]);
+
 const arbWorld = fc.record({
   pod: arbPod,
   nads: fc.tuple(arbNad('a'), arbNad('b'), arbNad('c')),
   honorResources: fc.boolean(),
   injectHugepageDownApi: fc.boolean(),
+  userDefinedInjections: arbInjections,
 });
 
 describe('planInjection properties', () => {
   it('never throws, and applying its plan then planning again changes nothing', () => {
     fc.assert(
-      fc.property(arbWorld, ({ pod, nads, honorResources, injectHugepageDownApi }) => {
+      fc.property(arbWorld, ({ pod, nads, honorResources, injectHugepageDownApi, userDefinedInjections }) => {
         const index = new Map(nads.map((n) => [nadKey({ namespace: 'default', name: n.metadata.name }), n]));
-        const config = defaultInjectionConfig({ honorResources, injectHugepageDownApi });
+        const config = defaultInjectionConfig({
+          honorResources,
+          injectHugepageDownApi,
+          userDefinedInjections,
+        });
         const first = planInjection(pod, index, config);
         if ('deny' in first) {
           expect(first.deny.message.length).toBeGreaterThan(10);

@@ -23,6 +23,7 @@ import {
   parseDefaultNetworkAnnotation,
   parseNetworkAnnotation,
 } from '../networks.js';
+import { own, setOwn } from '../own.js';
 import { fail, ok, type Problem, problem, type Result } from '../problem.js';
 import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
 import {
@@ -76,7 +77,7 @@ function podNamespace(pod: Pod, ctx: InjectionContext): string {
 
 /** As network-resources-injector: the pod carries the injection's label set to "true", in any case. */
 const selectsPod = (injection: UserDefinedInjection, labels: Record<string, string>): boolean =>
-  (labels[injection.labelKey] ?? '').toLowerCase() === 'true';
+  String(own(labels, injection.labelKey) ?? '').toLowerCase() === 'true';
 
 /** Annotations after the ConfigMap's user-defined injections, which may themselves carry networks. */
 function effectiveAnnotations(pod: Pod, config: InjectionConfig): Record<string, string> {
@@ -147,7 +148,7 @@ interface AttachmentNeeds {
   resources: string[];
   hugepages: Array<{ pageSize: string; bytes: bigint }>;
   mounts: HostMount[];
-  nodeSelector: Record<string, string>;
+  nodeSelector: Map<string, string>;
 }
 
 /**
@@ -184,7 +185,7 @@ function parseNad(
   config: InjectionConfig,
 ): Result<AttachmentNeeds> {
   const annotations = nad.metadata.annotations ?? {};
-  const needs: AttachmentNeeds = { resources: [], hugepages: [], mounts: [], nodeSelector: {} };
+  const needs: AttachmentNeeds = { resources: [], hugepages: [], mounts: [], nodeSelector: new Map() };
   for (const resourceKey of config.resourceNameKeys) {
     const value = annotations[resourceKey];
     if (value === undefined) continue;
@@ -242,10 +243,10 @@ interface Gathered {
 /** Adds one NAD's node labels to those of the NADs before it; two values for one label are a conflict. */
 function mergeNodeSelector(
   into: Map<string, SelectorNeed>,
-  labels: Record<string, string>,
+  labels: ReadonlyMap<string, string>,
   trust: NadTrust,
 ): Result<void> {
-  for (const [label, value] of Object.entries(labels)) {
+  for (const [label, value] of labels) {
     const seen = into.get(label);
     if (seen && seen.value !== value) {
       const detail =
@@ -278,23 +279,79 @@ function addMounts(
   }
 }
 
+type ResourceUpdate = { kind: 'requests' | 'limits'; resource: string; value: string | undefined };
+
 /**
- * The pod's `wirespeed.io/injected` record, if it is one this webhook could have written for these networks:
- * every entry a device pool or hugepages size the networks bring to that container, in exactly the amount
- * they bring (default mode may have injected fewer resources, never other amounts). Anything else — text that
- * is not a record, cpu or memory, another container, another amount — was not written by us for this pod, so
- * the whole record is ignored and the pod gets the full injection afresh (and a new record).
+ * A container's request and limit of one resource: what the user set (current minus `ours`, what an earlier
+ * pass added) plus `inject`. A request left out defaults to the limit, as the API server fills it in before
+ * admission (a raw manifest given to `wirespeed inject` may still lack it); for the same reason a request
+ * that would drop to zero while a limit stays is set to the limit, which is what the API server would make
+ * of it, so a second pass finds nothing to do.
  */
-function trustedRecord(text: string | undefined, demand: Demand): Demand {
+function resourceUpdates(
+  container: Container,
+  resource: string,
+  ours: bigint,
+  inject: bigint,
+): Result<ResourceUpdate[]> {
+  const texts = {
+    requests: own(container.resources?.requests, resource),
+    limits: own(container.resources?.limits, resource),
+  };
+  const targets = { requests: 0n, limits: 0n };
+  for (const kind of ['requests', 'limits'] as const) {
+    const baseText = texts[kind] ?? (kind === 'requests' ? texts.limits : undefined);
+    let base = 0n;
+    if (baseText !== undefined) {
+      const current = parseWholeQuantity(baseText);
+      if (current === undefined) {
+        return fail(
+          'InvalidRequest',
+          `container ${container.name} ${kind} ${resource} "${baseText}" is not a whole quantity`,
+        );
+      }
+      base = current > ours ? current - ours : 0n;
+    }
+    targets[kind] = base + inject;
+  }
+  if (targets.requests === 0n && targets.limits > 0n) targets.requests = targets.limits;
+  const updates: ResourceUpdate[] = [];
+  for (const kind of ['requests', 'limits'] as const) {
+    const text = texts[kind];
+    const target = targets[kind];
+    if (text === undefined ? target === 0n : parseWholeQuantity(text) === target) continue;
+    updates.push({ kind, resource, value: target === 0n ? undefined : formatQuantity(resource, target) });
+  }
+  return ok(updates);
+}
+
+/**
+ * The pod's `wirespeed.io/injected` record, if it is one this webhook could have written for these networks
+ * and this pod: every entry a device pool or hugepages size the networks bring to that container, in exactly
+ * the amount they bring (default mode may have injected fewer resources, never other amounts), and the
+ * container still holding at least that much as request and limit, as a pass leaves it. Anything
+ * else — text that is not a record, cpu or memory, another container, another amount, quantities changed
+ * since — was not written by us for this pod as it is, so the whole record is ignored and the pod gets the
+ * full injection afresh (and a new record).
+ */
+function trustedRecord(text: string | undefined, demand: Demand, containers: readonly Container[]): Demand {
   const recorded = parseInjectionRecord(text);
   const trusted: Demand = new Map();
   if (!recorded.ok) return trusted;
-  for (const [container, resources] of Object.entries(recorded.value)) {
-    const wanted = demand.get(container);
+  const byName = new Map(containers.map((c) => [c.name, c]));
+  for (const [name, resources] of Object.entries(recorded.value)) {
+    const wanted = demand.get(name);
+    const held = byName.get(name)?.resources;
     for (const [resource, quantity] of Object.entries(resources)) {
       const amount = parseWholeQuantity(quantity);
-      if (wanted === undefined || amount === undefined || wanted.get(resource) !== amount) return new Map();
-      addDemand(trusted, container, resource, amount);
+      const limit = own(held?.limits, resource);
+      const limitAmount = limit === undefined ? undefined : parseWholeQuantity(limit);
+      const request = own(held?.requests, resource) ?? limit;
+      const requestAmount = request === undefined ? undefined : parseWholeQuantity(request);
+      if (amount === undefined || wanted?.get(resource) !== amount) return new Map();
+      if (limitAmount === undefined || requestAmount === undefined) return new Map();
+      if (limitAmount < amount || requestAmount < amount) return new Map();
+      addDemand(trusted, name, resource, amount);
     }
   }
   return trusted;
@@ -330,7 +387,7 @@ class Planner {
     const gathered = this.gather(nads, selected, targets.value, podNamespace);
     if (!gathered.ok) return deny(gathered.problem);
     const { demand, mounts, nodeSelector, anyDevice } = gathered.value;
-    const recorded = trustedRecord(annotations[INJECTED_ANNOTATION], demand);
+    const recorded = trustedRecord(annotations[INJECTED_ANNOTATION], demand, this.containers);
 
     const record = this.planResources(demand, recorded);
     if (!record.ok) return deny(record.problem);
@@ -439,7 +496,7 @@ class Planner {
     const userSet = (resource: string): boolean =>
       this.containers.some((c) =>
         (['requests', 'limits'] as const).some((kind) => {
-          const current = c.resources?.[kind]?.[resource];
+          const current = own(c.resources?.[kind], resource);
           if (current === undefined) return false;
           const amount = parseWholeQuantity(current);
           const ours = recorded.get(c.name)?.get(resource) ?? 0n;
@@ -454,43 +511,18 @@ class Planner {
       const previously = recorded.get(container.name) ?? new Map<string, bigint>();
       const resources = [...wanted.keys()].sort();
       if (resources.length === 0) continue;
-      const updates: Array<{ kind: 'requests' | 'limits'; resource: string; value: string | undefined }> = [];
+      const updates: ResourceUpdate[] = [];
       const injected: Record<string, string> = {};
       for (const resource of resources) {
         const desired = wanted.get(resource) ?? 0n;
         const ours = previously.get(resource) ?? 0n;
         const inject = this.config.honorResources || !userSet(resource) ? desired : 0n;
-        if (inject > 0n) injected[resource] = formatQuantity(resource, inject);
-        for (const kind of ['requests', 'limits'] as const) {
-          const currentText = container.resources?.[kind]?.[resource];
-          // A request left out defaults to the limit (the API server fills it in before admission; a raw
-          // manifest given to `wirespeed inject` may still lack it).
-          const baseText =
-            currentText ?? (kind === 'requests' ? container.resources?.limits?.[resource] : undefined);
-          let base = 0n;
-          if (baseText !== undefined) {
-            const current = parseWholeQuantity(baseText);
-            if (current === undefined) {
-              return fail(
-                'InvalidRequest',
-                `container ${container.name} ${kind} ${resource} "${baseText}" is not a whole quantity`,
-              );
-            }
-            base = current - ours;
-            if (base < 0n) base = 0n;
-          }
-          const target = base + inject;
-          const current = currentText === undefined ? undefined : parseWholeQuantity(currentText);
-          if (current === target && currentText !== undefined) continue;
-          if (currentText === undefined && target === 0n) continue;
-          updates.push({
-            kind,
-            resource,
-            value: target === 0n ? undefined : formatQuantity(resource, target),
-          });
-        }
+        if (inject > 0n) setOwn(injected, resource, formatQuantity(resource, inject));
+        const changes = resourceUpdates(container, resource, ours, inject);
+        if (!changes.ok) return changes;
+        updates.push(...changes.value);
       }
-      if (Object.keys(injected).length > 0) record[container.name] = injected;
+      if (Object.keys(injected).length > 0) setOwn(record, container.name, injected);
       if (Object.keys(injected).some(isHugepages)) {
         const hasCpuOrMemory = (['requests', 'limits'] as const).some(
           (kind) =>
@@ -509,11 +541,7 @@ class Planner {
     return ok(record);
   }
 
-  private emitResourceUpdates(
-    index: number,
-    container: Container,
-    updates: Array<{ kind: 'requests' | 'limits'; resource: string; value: string | undefined }>,
-  ): void {
+  private emitResourceUpdates(index: number, container: Container, updates: ResourceUpdate[]): void {
     if (updates.length === 0) return;
     const base = `/spec/containers/${index}/resources`;
     const additions = updates.filter((u) => u.value !== undefined);
@@ -709,7 +737,7 @@ class Planner {
         const sizes = new Set(Object.keys(container.resources?.[kind] ?? {}).filter(isHugepages));
         for (const r of demand.get(container.name)?.keys() ?? []) if (isHugepages(r)) sizes.add(r);
         for (const resource of [...sizes].sort()) {
-          const current = container.resources?.[kind]?.[resource];
+          const current = own(container.resources?.[kind], resource);
           if (current !== undefined && parseWholeQuantity(current) === 0n) continue;
           any = true;
           const size = pageSizeOf(resource).replace(/i$/, '');
@@ -754,17 +782,17 @@ class Planner {
     const merged = { ...current };
     let changed = false;
     for (const [label, { value, from, redact }] of [...required].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const own = current[label];
-      if (own !== undefined && own !== value) {
+      const mine = own(current, label);
+      if (mine !== undefined && mine !== value) {
         return fail(
           'ConflictingNodeSelector',
           redact
             ? `pod nodeSelector conflicts with the node labels network-attachment-definition ${from} requires`
-            : `pod nodeSelector ${label}="${own}" conflicts with ${label}="${value}" required by network-attachment-definition ${from}`,
+            : `pod nodeSelector ${label}="${mine}" conflicts with ${label}="${value}" required by network-attachment-definition ${from}`,
         );
       }
-      if (own === undefined) {
-        merged[label] = value;
+      if (mine === undefined) {
+        setOwn(merged, label, value);
         changed = true;
       }
     }
@@ -774,23 +802,23 @@ class Planner {
 
   private planAnnotations(record: InjectionRecord, previous: string | undefined): void {
     const current = this.pod.metadata?.annotations;
-    const wanted: Record<string, string> = {};
+    const wanted = new Map<string, string>();
     const labels = this.pod.metadata?.labels ?? {};
     for (const injection of this.config.userDefinedInjections) {
       if (!selectsPod(injection, labels)) continue;
       for (const [key, value] of Object.entries(injection.annotations))
-        if (current?.[key] !== value) wanted[key] = value;
+        if (own(current, key) !== value) wanted.set(key, value);
     }
     const rendered = renderInjectionRecord(record);
-    if (rendered !== (previous ?? '{}')) wanted[INJECTED_ANNOTATION] = rendered;
-    if (Object.keys(wanted).length === 0) return;
+    if (rendered !== (previous ?? '{}')) wanted.set(INJECTED_ANNOTATION, rendered);
+    if (wanted.size === 0) return;
     if (this.pod.metadata === undefined) this.ops.push({ op: 'add', path: '/metadata', value: {} });
     if (current === undefined) {
-      this.ops.push({ op: 'add', path: '/metadata/annotations', value: wanted });
+      this.ops.push({ op: 'add', path: '/metadata/annotations', value: Object.fromEntries(wanted) });
       return;
     }
-    for (const key of Object.keys(wanted).sort()) {
-      this.ops.push({ op: 'add', path: `/metadata/annotations/${escapePointer(key)}`, value: wanted[key] });
+    for (const [key, value] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      this.ops.push({ op: 'add', path: `/metadata/annotations/${escapePointer(key)}`, value });
     }
   }
 }
