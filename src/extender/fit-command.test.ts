@@ -148,6 +148,7 @@ describe('wirespeed fit', () => {
       `${join(dir, 'empty.yaml')} holds no NodeNetworkState and --nodes names none: nothing to decide`,
     ],
     ['both on stdin', { file: '-', states: '-' }, 'only one of --file and --states can read standard input'],
+    ['an empty --nodes', { nodes: [] }, '--nodes names no node'],
   ])('rejects %s with a usage error', async (_, over, message) => {
     const { thrown } = await decide(over);
     expect(thrown).toBeInstanceOf(UsageError);

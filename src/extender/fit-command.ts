@@ -99,6 +99,7 @@ export async function runFit(flags: FitFlags, out: (text: string) => void): Prom
   const pod = onePod(await readObjects(flags.file), flags.file);
   const states = statesByNode(await readObjects(flags.states), flags.states);
   const nodes = flags.nodes ?? [...states.keys()];
+  if (flags.nodes?.length === 0) throw new UsageError('--nodes names no node');
   if (nodes.length === 0)
     throw new UsageError(
       `${flags.states} holds no NodeNetworkState and --nodes names none: nothing to decide`,
