@@ -46,6 +46,11 @@ describe('loadServingPair checks before a pair is installed', () => {
     expect(await refusal(good())).toBe('accepted');
   });
 
+  it('skips the chain check when the CA file does not exist', async () => {
+    const foreign = issueCertificate(otherCa, { commonName: 'w', dnsNames: [SERVICE], usage: 'server' });
+    expect(await refusal(foreign, { caFile: join(dir, 'absent-ca.crt') })).toBe('accepted');
+  });
+
   it.each([
     {
       name: 'not yet valid',

@@ -19,7 +19,10 @@ export interface LoadedPair {
 export interface PairChecks {
   /** Names clients dial (the Service's DNS names, or IPs): the certificate must cover every one. */
   names?: readonly string[];
-  /** A CA file the certificate (and any chain in its file) must lead to: the caBundle clients trust. */
+  /**
+   * A CA file the certificate (and any chain in its file) must lead to: the caBundle clients trust. A file
+   * that does not exist skips the check (a Secret made by `kubectl create secret tls` has no ca.crt).
+   */
   caFile?: string;
   now?: Date;
 }
@@ -37,7 +40,7 @@ export async function loadServingPair(files: ServingFiles, checks: PairChecks = 
   const [cert, key, caPem] = await Promise.all([
     readFile(files.certFile, 'utf8'),
     readFile(files.keyFile, 'utf8'),
-    checks.caFile ? readFile(checks.caFile, 'utf8') : undefined,
+    checks.caFile ? readFile(checks.caFile, 'utf8').catch(absentAsUndefined) : undefined,
   ]);
   const chain = parseChain(cert, files.certFile);
   const leaf = chain[0]!;
@@ -63,6 +66,11 @@ export async function loadServingPair(files: ServingFiles, checks: PairChecks = 
     notAfter: new Date(leaf.validTo),
     fingerprint: leaf.fingerprint256,
   };
+}
+
+function absentAsUndefined(err: NodeJS.ErrnoException): undefined {
+  if (err.code === 'ENOENT') return undefined;
+  throw err;
 }
 
 function parseChain(pem: string, file: string): X509Certificate[] {

@@ -10,8 +10,10 @@ import type {
   V1Deployment,
   V1MutatingWebhook,
   V1MutatingWebhookConfiguration,
+  V1NetworkPolicy,
   V1PodDisruptionBudget,
   V1PolicyRule,
+  V1PriorityClass,
   V1Role,
   V1RoleBinding,
   V1Service,
@@ -28,8 +30,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const manifestsDir = join(root, 'manifests');
 const examplesDir = join(manifestsDir, 'examples');
 const NAMESPACE = 'wirespeed-system';
+/** The agent runs in a namespace of its own (50-agent-namespace.yaml); everything else in wirespeed-system. */
+const AGENT_NAMESPACE = 'wirespeed-agent';
 const CLUSTER_SCOPED = new Set([
   'Namespace',
+  'PriorityClass',
   'CustomResourceDefinition',
   'ClusterRole',
   'ClusterRoleBinding',
@@ -136,13 +141,42 @@ describe('manifests/: every object', () => {
         'MutatingWebhookConfiguration/wirespeed-webhook',
         'ValidatingAdmissionPolicy/wirespeed-pod-networks-immutable',
         'ValidatingAdmissionPolicyBinding/wirespeed-pod-networks-immutable',
+        'PriorityClass/wirespeed-webhook',
+        'NetworkPolicy/wirespeed-webhook',
+        'CustomResourceDefinition/networknodepolicies.wirespeed.io',
+        'CustomResourceDefinition/nodenetworkstates.wirespeed.io',
+        'CustomResourceDefinition/noderesourcetopologies.topology.node.k8s.io',
+        'Namespace/wirespeed-agent',
+        'ServiceAccount/wirespeed-agent',
+        'ClusterRole/wirespeed-agent',
+        'ClusterRoleBinding/wirespeed-agent',
+        'Role/wirespeed-agent',
+        'RoleBinding/wirespeed-agent',
+        'DaemonSet/wirespeed-agent',
+        'ConfigMap/wirespeed-scheduler-config',
+        'ServiceAccount/wirespeed-scheduler',
+        'ClusterRoleBinding/wirespeed-scheduler-as-kube-scheduler',
+        'ClusterRoleBinding/wirespeed-scheduler-as-volume-scheduler',
+        'ClusterRole/wirespeed-extender',
+        'ClusterRoleBinding/wirespeed-extender',
+        'Role/wirespeed-scheduler',
+        'RoleBinding/wirespeed-scheduler',
+        'Role/wirespeed-extender-agent-leases',
+        'RoleBinding/wirespeed-extender-agent-leases',
+        'Deployment/wirespeed-scheduler',
       ].sort(),
     );
   });
 
-  it('puts namespaced objects in wirespeed-system and cluster-scoped ones in no namespace', () => {
+  it("puts namespaced objects in wirespeed-system (the agent's in its own) and cluster-scoped ones in none", () => {
     for (const { file, object } of manifests) {
-      const expected = CLUSTER_SCOPED.has(String(object.kind)) ? undefined : NAMESPACE;
+      const agents =
+        file.startsWith('50-agent-') || object.metadata?.name === 'wirespeed-extender-agent-leases';
+      const expected = CLUSTER_SCOPED.has(String(object.kind))
+        ? undefined
+        : agents
+          ? AGENT_NAMESPACE
+          : NAMESPACE;
       expect(object.metadata?.namespace, `${file}: ${object.kind}/${object.metadata?.name}`).toBe(expected);
     }
   });
@@ -158,7 +192,8 @@ describe('manifests/: every object', () => {
       resources: string[];
     };
     expect(kustomization.kind).toBe('Kustomization');
-    expect(kustomization.resources).toEqual(yamlFilesIn(manifestsDir));
+    // kustomize orders objects by kind itself, so only the set matters.
+    expect([...kustomization.resources].sort()).toEqual(yamlFilesIn(manifestsDir));
   });
 });
 
@@ -232,16 +267,31 @@ describe('manifests/: Deployment wirespeed-webhook', () => {
     expect(container.resources?.limits?.memory).toBe('256Mi');
   });
 
-  it('prefers spreading its replicas across nodes without requiring it', () => {
-    const spread = podSpec.topologySpreadConstraints ?? [];
-    const antiAffinity =
-      podSpec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
-    const spreadsByHost =
-      spread.some(
-        (c) => c.topologyKey === 'kubernetes.io/hostname' && c.whenUnsatisfiable === 'ScheduleAnyway',
-      ) || antiAffinity.some((term) => term.podAffinityTerm.topologyKey === 'kubernetes.io/hostname');
-    expect(spreadsByHost).toBe(true);
-    expect(podSpec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  it('requires its replicas on different nodes, by a topology spread a one-node cluster still satisfies', () => {
+    expect(podSpec.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: deployment.spec?.selector.matchLabels },
+      },
+    ]);
+    // Anti-affinity would leave the second replica Pending on a one-node cluster; the spread does not.
+    expect(podSpec.affinity?.podAntiAffinity).toBeUndefined();
+  });
+
+  it('runs at the wirespeed-webhook priority, above workloads and below the system classes', () => {
+    const priority = only<V1PriorityClass>('PriorityClass', 'wirespeed-webhook');
+    expect(podSpec.priorityClassName).toBe(priority.metadata?.name);
+    expect(priority.value).toBe(1_000_000_000);
+    expect(priority.globalDefault).toBe(false);
+    const files = yamlFilesIn(manifestsDir);
+    const priorityFile = manifests.find(({ object }) => object.kind === 'PriorityClass')!.file;
+    expect(files.indexOf(priorityFile)).toBeLessThan(files.indexOf('30-deployment.yaml'));
+  });
+
+  it("checks a rotated certificate against the Secret's CA", () => {
+    expect(flag('tls-ca-file')).toBe('/etc/wirespeed/tls/ca.crt');
   });
 
   it('gives in-flight reviews 30 s to finish on shutdown', () => {
@@ -269,6 +319,25 @@ describe('manifests/: Service and PodDisruptionBudget', () => {
     const ports = service.spec?.ports ?? [];
     expect(ports.find((port) => port.port === 443)?.targetPort).toBe('webhook');
     expect(ports.find((port) => port.name === 'metrics')?.port).toBe(8444);
+  });
+
+  it('admits to the webhook port only addresses outside the pod network, and to the health port monitoring', () => {
+    const policy = only<V1NetworkPolicy>('NetworkPolicy', 'wirespeed-webhook');
+    expect(policy.spec?.podSelector.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
+    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec?.ingress).toEqual([
+      {
+        ports: [{ port: 'webhook', protocol: 'TCP' }],
+        from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }],
+      },
+      {
+        ports: [{ port: 'health', protocol: 'TCP' }],
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      },
+    ]);
+    for (const rule of policy.spec?.ingress ?? []) {
+      for (const port of rule.ports ?? []) expect(containerPortNumber(port.port)).toBeTypeOf('number');
+    }
   });
 
   it('keeps at least one replica through voluntary disruptions', () => {
@@ -344,8 +413,12 @@ describe('manifests/: MutatingWebhookConfiguration wirespeed-webhook', () => {
 describe('manifests/: RBAC', () => {
   const rulesOf = (object: V1ClusterRole | V1Role): V1PolicyRule[] => object.rules ?? [];
 
-  it('grants nothing beyond get, list and watch, and no wildcards', () => {
-    const roles = manifests.filter(({ object }) => object.kind === 'ClusterRole' || object.kind === 'Role');
+  it('grants the webhook nothing beyond get, list and watch, and no wildcards', () => {
+    const roles = manifests.filter(
+      ({ object }) =>
+        (object.kind === 'ClusterRole' || object.kind === 'Role') &&
+        object.metadata?.name === 'wirespeed-webhook',
+    );
     expect(roles).toHaveLength(2);
     for (const { object } of roles) {
       for (const rule of rulesOf(object as V1Role)) {
@@ -392,7 +465,10 @@ describe('manifests/: ConfigMap and CRD', () => {
   });
 
   it('defines NetworkAttachmentDefinition as Multus does: namespaced v1 with a string spec.config', () => {
-    const crd = only<V1CustomResourceDefinition>('CustomResourceDefinition');
+    const crd = only<V1CustomResourceDefinition>(
+      'CustomResourceDefinition',
+      'network-attachment-definitions.k8s.cni.cncf.io',
+    );
     expect(crd.metadata?.name).toBe('network-attachment-definitions.k8s.cni.cncf.io');
     expect(crd.spec.group).toBe('k8s.cni.cncf.io');
     expect(crd.spec.scope).toBe('Namespaced');
