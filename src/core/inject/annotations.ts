@@ -210,7 +210,15 @@ export function parseTargetContainers(value: string): Result<TargetContainers> {
       }
       result.defaultContainer = parts[0];
     } else {
-      result.byNetwork.set(parts[0]!, parts[1]!);
+      const [network, container] = parts as [string, string];
+      const seen = result.byNetwork.get(network);
+      if (seen !== undefined && seen !== container) {
+        return fail(
+          'InvalidRequest',
+          `${where} maps network "${network}" to two containers ("${seen}", "${container}"); devices are per container, so map each network once`,
+        );
+      }
+      result.byNetwork.set(network, container);
     }
   }
   if (result.defaultContainer === undefined && result.byNetwork.size === 0) {

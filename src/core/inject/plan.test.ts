@@ -285,6 +285,40 @@ describe('planInjection: target containers', () => {
     expect(d.message).toContain('side, dpdk');
   });
 
+  it('denies a network mapped to two containers, by the same or another spelling of its name', () => {
+    const cfg = defaultInjectionConfig();
+    const twice = denial(
+      planInjection(
+        pod({ [NETS]: 'sriov-a', 'wirespeed.io/target-containers': 'sriov-a=side,sriov-a=dpdk' }, two),
+        index(sriovA),
+        cfg,
+      ),
+    );
+    expect(twice).toEqual({
+      code: 'InvalidRequest',
+      message:
+        'pod annotation wirespeed.io/target-containers "sriov-a=side,sriov-a=dpdk" maps network "sriov-a" to two containers ("side", "dpdk"); devices are per container, so map each network once',
+    });
+    const spelled = denial(
+      planInjection(
+        pod(
+          { [NETS]: 'sriov-a', 'wirespeed.io/target-containers': 'default/sriov-a=side,sriov-a=dpdk' },
+          two,
+        ),
+        index(sriovA),
+        cfg,
+      ),
+    );
+    expect(spelled.message).toBe(
+      'pod annotation wirespeed.io/target-containers maps network default/sriov-a to two containers ("side" as default/sriov-a, "dpdk" as sriov-a); map it once',
+    );
+    const same = mutate(
+      pod({ [NETS]: 'sriov-a', 'wirespeed.io/target-containers': 'sriov-a=dpdk, sriov-a=dpdk' }, two),
+      index(sriovA),
+    );
+    expect(same.spec!.containers[1]!.resources!.requests).toEqual({ 'intel.com/sriov_a': '1' });
+  });
+
   it('denies two default containers and a mapping for a network the pod does not select', () => {
     const cfg = defaultInjectionConfig();
     const a = denial(

@@ -475,7 +475,17 @@ class Planner {
     const lookup = (s: NetworkSelection): string | undefined =>
       byNetwork.get(`${s.namespace}/${s.name}`) ?? byNetwork.get(s.name);
     const selectedNames = new Set<string>();
-    for (const { selection: s } of selected) selectedNames.add(`${s.namespace}/${s.name}`).add(s.name);
+    for (const { selection: s } of selected) {
+      const qualified = `${s.namespace}/${s.name}`;
+      selectedNames.add(qualified).add(s.name);
+      const [byName, byQualified] = [byNetwork.get(s.name), byNetwork.get(qualified)];
+      if (byName !== undefined && byQualified !== undefined && byName !== byQualified) {
+        return fail(
+          'InvalidRequest',
+          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network ${qualified} to two containers ("${byQualified}" as ${qualified}, "${byName}" as ${s.name}); map it once`,
+        );
+      }
+    }
     for (const network of byNetwork.keys()) {
       if (!selectedNames.has(network)) {
         return fail(
