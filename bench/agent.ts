@@ -4,7 +4,7 @@
  * `npm run bench:agent -- <name>`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootedHost } from '../src/agent/host/rooted-host.js';
 import { simulatedLayout } from '../src/agent/host/simulated/layout.js';
@@ -37,18 +37,25 @@ const discovery: Figure = {
       const host = rootedHost(dir);
       for (let i = 0; i < 3; i++) await observeHost(host);
       const times: number[] = [];
+      const cpu: number[] = [];
       let vfs = 0;
       for (let i = 0; i < 30; i++) {
+        const cpuStart = process.cpuUsage();
         const start = performance.now();
         const observed = await observeHost(host);
         times.push(performance.now() - start);
+        const used = process.cpuUsage(cpuStart);
+        cpu.push((used.user + used.system) / 1000);
         vfs = observed.pfs.reduce((n, pf) => n + pf.vfs.length, 0);
       }
       times.sort((a, b) => a - b);
+      cpu.sort((a, b) => a - b);
       const f = (n: number) => n.toFixed(1);
       return {
         value: quantile(times, 0.99),
-        detail: `${vfs} VFs found; median ${f(quantile(times, 0.5))} ms, min ${f(times[0] as number)} ms`,
+        detail:
+          `${vfs} VFs found; wall median ${f(quantile(times, 0.5))} ms, min ${f(times[0] as number)} ms; ` +
+          `CPU (user+system, all threads) median ${f(quantile(cpu, 0.5))} ms; load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs`,
       };
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -51,16 +51,27 @@ export async function observeHost(host: Host, options: ObserveOptions = {}): Pro
     h.readdir(SYS_CLASS_IOMMU).then((entries) => entries.length > 0),
     h.readdir(SYS_VDPA_DEVICES).then((entries) => new Set(entries)),
   ]);
-  const context: Context = { h, hostNumaNodes: numaNodes.length, vdpa };
-  const pfs = await Promise.all(addresses.map((address) => observePf(context, address)));
-  return {
-    pfs: pfs
-      .filter((pf): pf is ObservedPf => pf !== null)
-      .sort((a, b) => compare(a.pciAddress, b.pciAddress)),
-    numaNodes,
-    iommu,
+  const vfs = new Set<string>();
+  const context: Context = { h, hostNumaNodes: numaNodes.length, vdpa, vfFound: (vf) => vfs.add(vf) };
+  const pfs: ObservedPf[] = [];
+  // A VF's routing ID is its PF's plus a non-zero offset, so in address order every PF comes before its VFs:
+  // a sweep in that order skips the VFs its PFs have named instead of probing each for sriov_totalvfs.
+  const sorted = [...addresses].sort(compare);
+  let next = 0;
+  const sweep = async () => {
+    while (next < sorted.length) {
+      const address = sorted[next++] as string;
+      if (vfs.has(address)) continue;
+      const pf = await observePf(context, address);
+      if (pf) pfs.push(pf);
+    }
   };
+  await Promise.all(Array.from({ length: SWEEPERS }, sweep));
+  return { pfs: pfs.sort((a, b) => compare(a.pciAddress, b.pciAddress)), numaNodes, iommu };
 }
+
+/** Devices examined at once; each PF's own reads fan out further (within the host's bound). */
+const SWEEPERS = 8;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -69,9 +80,12 @@ interface Context {
   hostNumaNodes: number;
   /** The vDPA devices (`/sys/bus/vdpa/devices`), listed once instead of looked for under every VF. */
   vdpa: ReadonlySet<string>;
+  /** Told each VF address as soon as it is known, so the sweep does not probe it. */
+  vfFound: (address: string) => void;
 }
 
-async function observePf({ h, hostNumaNodes, vdpa }: Context, address: string): Promise<ObservedPf | null> {
+async function observePf(context: Context, address: string): Promise<ObservedPf | null> {
+  const { h, hostNumaNodes } = context;
   const totalVfs = intValue(await h.read(pciAttr(address, 'sriov_totalvfs')));
   if (totalVfs === null) return null;
   const [cls, vendor, device, vfDevice, numVfs, numa, localCpus, driver, entries] = await Promise.all([
@@ -86,10 +100,7 @@ async function observePf({ h, hostNumaNodes, vdpa }: Context, address: string): 
     h.readdir(pciDevice(address)),
   ]);
   if (!isNetworkClass(cls)) return null;
-  const [netdev, vfs] = await Promise.all([
-    observeNetdev(h, address),
-    observeVfs({ h, hostNumaNodes, vdpa }, address, entries),
-  ]);
+  const [netdev, vfs] = await Promise.all([observeNetdev(h, address), observeVfs(context, address, entries)]);
   const { numaNode, inferred } = resolveNumaNode(intValue(numa), hostNumaNodes);
   return {
     pciAddress: address,
@@ -142,9 +153,14 @@ async function observeVfs(context: Context, pf: string, entries: readonly string
   return vfs.filter((vf): vf is ObservedVf => vf !== null).sort((a, b) => a.vfID - b.vfID);
 }
 
-async function observeVf({ h, vdpa }: Context, pf: string, vfID: number): Promise<ObservedVf | null> {
+async function observeVf(
+  { h, vdpa, vfFound }: Context,
+  pf: string,
+  vfID: number,
+): Promise<ObservedVf | null> {
   const address = linkName(await h.readlink(pciVirtfn(pf, vfID)));
   if (address === null) return null;
+  vfFound(address);
   const [driver, group, netdevs, vdpaDriver] = await Promise.all([
     h.readlink(pciAttr(address, 'driver')),
     h.readlink(pciAttr(address, 'iommu_group')),
