@@ -132,19 +132,17 @@ function restrictedFit(
   options: FitOptions,
 ): Fit {
   const [only] = demand.containers;
-  const wanted = cap.scope === 'pod' || !only ? demand.pod : only.demand;
-  const named = (a: Alignment): Alignment =>
-    a.ok || cap.scope === 'pod' || !only
-      ? a
-      : { ok: false, shortfall: { ...a.shortfall, container: only.name } };
+  const container = cap.scope === 'pod' ? undefined : only?.name;
+  const wanted = container === undefined || !only ? demand.pod : only.demand;
+  const why = (s: Shortfall): Shortfall => (container === undefined ? s : { ...s, container });
   const now = alignRestricted(cap, wanted, held, 'free');
   if (now.ok) {
     const score = now.narrow === false ? SCORE_UNALIGNED : alignedScore(options.score, now.before, now.after);
     return { fits: true, numaNode: null, score, reason: null, unresolvable: false };
   }
-  const ever = named(alignRestricted(cap, wanted, undefined, 'allocatable'));
-  if (!ever.ok) return reject(shortfallReason(ever.shortfall, 'allocatable'), true);
-  return reject(shortfallReason((named(now) as { shortfall: Shortfall }).shortfall, 'free'), false);
+  const ever = alignRestricted(cap, wanted, undefined, 'allocatable');
+  if (!ever.ok) return reject(shortfallReason(why(ever.shortfall), 'allocatable'), true);
+  return reject(shortfallReason(why(now.shortfall), 'free'), false);
 }
 
 function totalFit(demand: PodDemand, cap: NodeCapacity, held: Held | undefined, options: FitOptions): Fit {
