@@ -93,9 +93,8 @@ describe('wirespeed agent (the process)', () => {
     child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        'src/cli.ts',
+        // WIRESPEED_CLI=dist/src/cli.js runs the built CLI instead (as the image does).
+        ...(process.env.WIRESPEED_CLI ? [process.env.WIRESPEED_CLI] : ['--import', 'tsx', 'src/cli.ts']),
         'agent',
         `--node-name=${NODE}`,
         `--namespace=${NAMESPACE}`,
@@ -185,7 +184,7 @@ describe('wirespeed agent (the process)', () => {
   it('SIGTERM stops the servers, removes the sockets and exits 0', async () => {
     const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
     process.stderr.write(
-      `[agent] process RSS serving 1 pool (tsx, unbundled): ${Math.round(Number(rss) / 1024)} MB\n`,
+      `[agent] process RSS serving 1 pool (${process.env.WIRESPEED_CLI ?? 'tsx src/cli.ts'}): ${Math.round(Number(rss) / 1024)} MB\n`,
     );
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
