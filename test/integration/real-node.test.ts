@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   chmodSync,
   existsSync,
@@ -14,7 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../src/devcluster/binaries.js';
 import { type CriRequest, type RealNode, startRealNode } from '../../src/devcluster/kubelet.js';
+import { sweepStaleNodeDirs } from '../../src/devcluster/real-node-dir.js';
+import { parentDeathPrefix } from '../../src/devcluster/real-node-support.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { realNodeSkipReason, useRealNodes, waitForCreateContainer } from '../support/real-node.js';
 import { startTestDevicePlugin } from '../support/real-node-plugin.js';
@@ -226,6 +231,53 @@ describe.skipIf(realNodeSkipReason)('real nodes: the real kubelet on a fake runt
     const after = readdirSync(tmpdir()).filter((n) => n.startsWith('wsnode-') && !before.has(n));
     expect(after).toEqual([]);
   });
+
+  const noPdeathsig = parentDeathPrefix().length === 0;
+  it.skipIf(noPdeathsig)(
+    'leaves no kubelet or fakecri when the process that started them dies by SIGKILL',
+    async () => {
+      const cp = plane.cp;
+      const childArgs = {
+        server: cp.server,
+        kubeconfigPath: cp.kubeconfigPath,
+        caCertPem: cp.ca.certPem,
+        caKeyPem: cp.ca.keyPem,
+        name: 'orphan',
+        binDir: real.binDir,
+      };
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join('test', 'support', 'real-node-child.ts'), JSON.stringify(childArgs)],
+        { stdio: ['ignore', 'pipe', 'inherit'], cwd: repoRoot() },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+      });
+      const started = await waitFor(
+        'the child to start its node',
+        async () =>
+          out.includes('\n') ? (JSON.parse(out) as { dir: string; pids: Record<string, number> }) : undefined,
+        {
+          timeoutMs: 60_000,
+          abortIf: () => (child.exitCode !== null ? new Error('the child exited') : undefined),
+        },
+      );
+      expect(Object.keys(started.pids).sort()).toEqual(['fakecri', 'kubelet']);
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      // The kernel's parent-death signal, not any handler of the dead process.
+      await waitFor('the orphaned node processes to die', async () =>
+        Object.values(started.pids).some(alive) ? undefined : true,
+      );
+      expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(started.dir);
+      // Its directory is left, marked with an owner that is gone: the next start removes it.
+      expect(existsSync(started.dir)).toBe(true);
+      expect(sweepStaleNodeDirs(tmpdir())).toContain(started.dir);
+      expect(existsSync(started.dir)).toBe(false);
+      await core().deleteNode({ name: 'orphan' });
+    },
+  );
 
   it('stops a node: no kubelet or fakecri of it remains, its directory and Node object are gone', async () => {
     const node = real.node('real-b');
