@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EXIT_BAD_INPUT, EXIT_DENIED, runInject } from './inject-command.js';
+import { EXIT, errorMessage, exitCodeOf } from '../cli/errors.js';
+import { run as runCli } from '../cli/main.js';
+import { runInject } from './inject-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wirespeed-inject-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,18 +41,26 @@ const decision = {
   hugepagesMountPath: '/dev/hugepages',
 };
 
+/** Runs the command as the CLI entry would: a thrown error becomes its exit code, its message stderr. */
 async function run(opts: Record<string, unknown>) {
   let out = '';
   let err = '';
-  const code = await runInject(
-    { ...decision, output: 'yaml', ...opts } as Parameters<typeof runInject>[0],
-    (s) => {
-      out += s;
-    },
-    (s) => {
-      err += s;
-    },
-  );
+  let code: number = EXIT.ok;
+  try {
+    await runInject(
+      { ...decision, output: 'yaml', ...opts } as Parameters<typeof runInject>[0],
+      (s) => {
+        out += s;
+      },
+      (s) => {
+        err += s;
+      },
+    );
+  } catch (e) {
+    code = exitCodeOf(e);
+    const message = errorMessage(e);
+    if (message) err += `wirespeed: ${message}\n`;
+  }
   return { code, out, err };
 }
 
@@ -105,17 +115,17 @@ describe('wirespeed inject', () => {
 
   it('exits 3 with the reason on stderr when denied', async () => {
     const { code, out, err } = await run({ file: pod });
-    expect(code).toBe(EXIT_DENIED);
+    expect(code).toBe(EXIT.denied);
     expect(out).toBe('');
     expect(err).toContain('denied (NetworkNotFound): network-attachment-definition cnf/sriov-a not found');
   });
 
   it('exits 2 naming the problem for unreadable or unusable input', async () => {
     const missing = await run({ file: join(dir, 'absent.yaml') });
-    expect(missing.code).toBe(EXIT_BAD_INPUT);
+    expect(missing.code).toBe(EXIT.usage);
     expect(missing.err).toContain('cannot read');
     const broken = await run({ file: file('broken.yaml', 'kind: Pod\n  bad: [indent') });
-    expect(broken.code).toBe(EXIT_BAD_INPUT);
+    expect(broken.code).toBe(EXIT.usage);
     expect(broken.err).toContain('not valid YAML or JSON');
     const notPod = await run({ file: file('svc.yaml', 'kind: Service\nmetadata: {name: x}') });
     expect(notPod.err).toContain('exactly one Pod, found 0');
@@ -125,7 +135,60 @@ describe('wirespeed inject', () => {
     });
     expect(badNad.err).toContain('item 1 is not a NetworkAttachmentDefinition');
     const badKeys = await run({ file: pod, networkResourceNameKeys: 'a,,b' });
-    expect(badKeys.code).toBe(EXIT_BAD_INPUT);
+    expect(badKeys.code).toBe(EXIT.usage);
     expect(badKeys.err).toContain('empty key');
+  });
+
+  it('exits 2 on YAML-typed annotation values, naming the key and saying to quote it', async () => {
+    const cases: Array<[string, string]> = [
+      ['1', 'the number 1'],
+      ['null', 'null'],
+      ['true', 'the boolean true'],
+      ['[a]', 'the object ["a"]'],
+    ];
+    for (const [written, shown] of cases) {
+      const typed = file('typed.yaml', podYaml.replace('sriov-a, sriov-a@net2', written));
+      const { code, err } = await run({ file: typed });
+      expect(code, written).toBe(EXIT.usage);
+      expect(err).toBe(
+        `wirespeed: ${typed}: metadata.annotations "k8s.v1.cni.cncf.io/networks" is ${shown}, but values there are strings; quote it in the YAML\n`,
+      );
+    }
+    const nads = file(
+      'typed-nads.yaml',
+      'kind: NetworkAttachmentDefinition\nmetadata:\n  name: sriov-a\n  annotations:\n    k8s.v1.cni.cncf.io/resourceName: 7\n',
+    );
+    const badNad = await run({ file: pod, nads });
+    expect(badNad.code).toBe(EXIT.usage);
+    expect(badNad.err).toContain(
+      'item 1 (sriov-a): metadata.annotations "k8s.v1.cni.cncf.io/resourceName" is the number 7',
+    );
+  });
+
+  it('exits 2 on a YAML alias bomb instead of expanding it', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(',')}]`);
+    }
+    const bomb = file('bomb.yaml', `kind: Pod\nspec: {containers: [{name: app}]}\n${levels.join('\n')}\n`);
+    const { code, err } = await run({ file: bomb });
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/^wirespeed: .*bomb\.yaml cannot be read: .*alias/i);
+  });
+
+  it('keeps its exit codes through the CLI entry: 2 for bad input, 3 for a deny', async () => {
+    let stderr = '';
+    const typed = file('typed-cli.yaml', podYaml.replace('sriov-a, sriov-a@net2', 'true'));
+    expect(await runCli(['node', 'wirespeed', 'inject', '-f', typed], (t) => (stderr += t))).toBe(EXIT.usage);
+    expect(stderr).toContain('is the boolean true, but values there are strings');
+    const refused = await runCli(
+      ['node', 'wirespeed', 'inject', '-f', pod, '--allowed-host-paths', '/etc'],
+      (t) => (stderr += t),
+    );
+    expect(refused).toBe(EXIT.usage);
+    expect(stderr).toContain('--allowed-host-paths entry "/etc": /etc holds the node\'s configuration');
+    expect(await runCli(['node', 'wirespeed', 'inject', '-f', pod], () => {})).toBe(EXIT.denied);
   });
 });

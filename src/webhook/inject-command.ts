@@ -1,54 +1,60 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import fastJsonPatch from 'fast-json-patch';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { CommandExit, EXIT, errorMessage, UsageError } from '../cli/errors.js';
+import { parseObjects, readSource } from '../cli/objects.js';
 import { applyControlSwitches } from '../core/inject/config.js';
 import { nadKey, planInjection } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition, Pod } from '../core/kube.js';
 import { NAD_KIND } from '../kube/nad.js';
 import { addDecisionOptions, type DecisionOptions, decisionConfig } from './options.js';
 
-export const EXIT_DENIED = 3;
-export const EXIT_BAD_INPUT = 2;
-
-/** Input the command cannot use; reported on stderr with exit code 2. */
-export class InputError extends Error {}
-
-async function readSource(path: string): Promise<string> {
+/** A flag's value refused while running (commander's own parse errors are printed by commander). */
+function usage<T>(fn: () => T): T {
   try {
-    if (path === '-') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    }
-    return await readFile(path, 'utf8');
+    return fn();
   } catch (err) {
-    throw new InputError(`cannot read ${path === '-' ? 'standard input' : path}: ${(err as Error).message}`);
+    throw new UsageError(errorMessage(err));
   }
 }
 
-/** YAML or JSON (JSON is YAML), one or more documents; Lists and arrays are flattened. */
-export function parseObjects(text: string, source: string): unknown[] {
-  const docs = parseAllDocuments(text);
-  const objects: unknown[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0)
-      throw new InputError(`${source} is not valid YAML or JSON: ${doc.errors[0]!.message}`);
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) continue;
-    if (Array.isArray(value)) objects.push(...value);
-    else if (typeof value === 'object' && Array.isArray((value as { items?: unknown }).items)) {
-      objects.push(...(value as { items: unknown[] }).items);
-    } else objects.push(value);
+const sourceName = (path: string): string => (path === '-' ? 'standard input' : path);
+
+/**
+ * Labels and annotations are strings in the API; YAML reads `networks: 1`, `null` or `true` as other types,
+ * which the API server would refuse ("cannot unmarshal number into ... of type string"). Say so, and how to
+ * write it, rather than deciding on a value the cluster would never see.
+ */
+function checkStringMap(map: unknown, where: string): void {
+  if (map === undefined) return;
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new UsageError(`${where} must be a map of strings`);
+  for (const [key, value] of Object.entries(map)) {
+    if (typeof value !== 'string') {
+      const shown = value === null ? 'null' : `the ${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+      throw new UsageError(
+        `${where} ${JSON.stringify(key)} is ${shown}, but values there are strings; quote it in the YAML`,
+      );
+    }
   }
-  return objects;
+}
+
+function checkMetadata(metadata: unknown, where: string): void {
+  if (metadata === undefined) return;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new UsageError(`${where}: metadata must be a map`);
+  const { labels, annotations } = metadata as { labels?: unknown; annotations?: unknown };
+  checkStringMap(labels, `${where}: metadata.labels`);
+  checkStringMap(annotations, `${where}: metadata.annotations`);
 }
 
 export function readPod(objects: unknown[], source: string): Pod {
-  const pods = objects.filter((o) => (o as { kind?: unknown }).kind === 'Pod');
-  if (pods.length !== 1) throw new InputError(`${source} must hold exactly one Pod, found ${pods.length}`);
+  const pods = objects.filter((o) => (o as { kind?: unknown } | null)?.kind === 'Pod');
+  if (pods.length !== 1) throw new UsageError(`${source} must hold exactly one Pod, found ${pods.length}`);
   const pod = pods[0] as Pod;
-  if (!Array.isArray(pod.spec?.containers)) throw new InputError(`${source}: the Pod has no spec.containers`);
+  if (!Array.isArray(pod.spec?.containers)) throw new UsageError(`${source}: the Pod has no spec.containers`);
+  checkMetadata(pod.metadata, source);
+  checkStringMap(pod.spec.nodeSelector, `${source}: spec.nodeSelector`);
   return pod;
 }
 
@@ -58,15 +64,20 @@ export function readNads(
   defaultNamespace: string,
 ): NetworkAttachmentDefinition[] {
   return objects.map((o, i) => {
-    const nad = o as Partial<NetworkAttachmentDefinition> & { kind?: unknown };
-    if (nad.kind !== NAD_KIND || typeof nad.metadata?.name !== 'string') {
-      throw new InputError(`${source} item ${i + 1} is not a ${NAD_KIND} with metadata.name`);
+    const nad = o as (Partial<NetworkAttachmentDefinition> & { kind?: unknown }) | null;
+    if (nad?.kind !== NAD_KIND || typeof nad.metadata?.name !== 'string') {
+      throw new UsageError(`${source} item ${i + 1} is not a ${NAD_KIND} with metadata.name`);
     }
+    checkMetadata(nad.metadata, `${source} item ${i + 1} (${nad.metadata.name})`);
     return {
       ...nad,
       metadata: { ...nad.metadata, namespace: nad.metadata.namespace ?? defaultNamespace },
     } as NetworkAttachmentDefinition;
   });
+}
+
+async function readAll(path: string): Promise<unknown[]> {
+  return parseObjects(await readSource(path), sourceName(path));
 }
 
 interface InjectOptions extends DecisionOptions {
@@ -96,80 +107,73 @@ export function injectCommand(): Command {
   command.addHelpText(
     'after',
     `
-Exit codes: 0 allowed (with or without changes), 3 denied (the reason on stderr), 2 unreadable input.
+Exit codes: 0 allowed (with or without changes), 3 denied (the reason on stderr), 2 unreadable or unusable
+input (not YAML or JSON, not a Pod, an annotation that is not a string, a refused flag).
 
 Examples:
   wirespeed inject -f pod.yaml --nads nads.yaml
   kubectl get net-attach-def -A -o yaml | wirespeed inject -f pod.yaml --nads - -o patch`,
   );
   command.action(async (opts: InjectOptions) => {
-    const code = await runInject(
+    await runInject(
       opts,
       (text) => process.stdout.write(text),
       (text) => process.stderr.write(text),
     );
-    process.exitCode = code;
   });
   return command;
 }
 
+/**
+ * Decides and prints. Bad input throws a UsageError (exit 2, the message printed by the CLI's entry); a deny
+ * prints its reason and throws CommandExit(3).
+ */
 export async function runInject(
   opts: InjectOptions,
   out: (s: string) => void,
   err: (s: string) => void,
-): Promise<number> {
-  try {
-    if (opts.file === '-' && opts.nads === '-')
-      throw new InputError('only one of --file and --nads can read standard input');
-    const pod = readPod(parseObjects(await readSource(opts.file), opts.file), opts.file);
-    const namespace = pod.metadata?.namespace ?? opts.namespace ?? 'default';
-    const nads = opts.nads
-      ? readNads(parseObjects(await readSource(opts.nads), opts.nads), opts.nads, namespace)
-      : [];
-    let config = decisionConfig(opts);
-    if (opts.config) {
-      const switches = await readSwitches(opts.config);
-      const applied = applyControlSwitches(config, switches);
-      for (const warning of applied.warnings) err(`warning: ${warning}\n`);
-      config = applied.config;
-    }
-    const index = new Map(
-      nads.map((n) => [nadKey({ namespace: n.metadata.namespace!, name: n.metadata.name }), n]),
-    );
-    const decision = planInjection(pod, index, config, { namespace });
-    if ('deny' in decision) {
-      err(`denied (${decision.deny.code}): ${decision.deny.message}\n`);
-      return EXIT_DENIED;
-    }
-    if (opts.output === 'patch') {
-      out(`${JSON.stringify(decision.ops, null, 2)}\n`);
-    } else {
-      const mutated = fastJsonPatch.applyPatch(
-        structuredClone(pod),
-        decision.ops as fastJsonPatch.Operation[],
-        true,
-        false,
-      ).newDocument;
-      out(opts.output === 'json' ? `${JSON.stringify(mutated, null, 2)}\n` : stringify(mutated));
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof InputError || (e as { code?: string }).code === 'commander.invalidArgument') {
-      err(`wirespeed inject: ${(e as Error).message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    throw e;
+): Promise<void> {
+  if (opts.file === '-' && opts.nads === '-')
+    throw new UsageError('only one of --file and --nads can read standard input');
+  const pod = readPod(await readAll(opts.file), sourceName(opts.file));
+  const namespace = pod.metadata?.namespace ?? opts.namespace ?? 'default';
+  const nads = opts.nads ? readNads(await readAll(opts.nads), sourceName(opts.nads), namespace) : [];
+  let config = usage(() => decisionConfig(opts));
+  if (opts.config) {
+    const applied = applyControlSwitches(config, await readSwitches(opts.config));
+    for (const warning of applied.warnings) err(`warning: ${warning}\n`);
+    config = applied.config;
   }
+  const index = new Map(
+    nads.map((n) => [nadKey({ namespace: n.metadata.namespace!, name: n.metadata.name }), n]),
+  );
+  const decision = planInjection(pod, index, config, { namespace });
+  if ('deny' in decision) {
+    err(`denied (${decision.deny.code}): ${decision.deny.message}\n`);
+    throw new CommandExit(EXIT.denied);
+  }
+  if (opts.output === 'patch') {
+    out(`${JSON.stringify(decision.ops, null, 2)}\n`);
+    return;
+  }
+  const mutated = fastJsonPatch.applyPatch(
+    structuredClone(pod),
+    decision.ops as fastJsonPatch.Operation[],
+    true,
+    false,
+  ).newDocument;
+  out(opts.output === 'json' ? `${JSON.stringify(mutated, null, 2)}\n` : stringify(mutated));
 }
 
 async function readSwitches(path: string): Promise<string> {
   const text = await readSource(path);
-  const objects = parseObjects(text, path);
-  const configMap = objects.find((o) => (o as { kind?: unknown }).kind === 'ConfigMap') as
-    | { data?: Record<string, string> }
+  const objects = parseObjects(text, sourceName(path));
+  const configMap = objects.find((o) => (o as { kind?: unknown } | null)?.kind === 'ConfigMap') as
+    | { data?: Record<string, unknown> }
     | undefined;
   if (!configMap) return text;
   const json = configMap.data?.['config.json'];
-  if (json === undefined) throw new InputError(`${path}: the ConfigMap has no data."config.json"`);
+  if (typeof json !== 'string')
+    throw new UsageError(`${sourceName(path)}: the ConfigMap has no string data."config.json"`);
   return json;
 }

@@ -461,6 +461,8 @@ class Planner {
     const value = this.pod.metadata?.annotations?.[TARGET_CONTAINERS_ANNOTATION];
     const first = names[0]!;
     if (value === undefined) return ok(() => first);
+    if (typeof value !== 'string')
+      return fail('InvalidRequest', `pod annotation ${TARGET_CONTAINERS_ANNOTATION} must be a string`);
     const parsed = parseTargetContainers(value);
     if (!parsed.ok) return parsed;
     const { defaultContainer, byNetwork } = parsed.value;
