@@ -1,6 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { nodeReadyFrom } from './kubelet.js';
+import { checkNodeName, nodeReadyFrom } from './kubelet.js';
 
 function node(status: string, heartbeat: string, port = 10250): V1Node {
   return {
@@ -33,6 +33,18 @@ describe('nodeReadyFrom', () => {
     expect(nodeReadyFrom(node('True', '2026-12-01T10:00:06Z'), { port: 10250, after: restart })).toBe(true);
     expect(nodeReadyFrom(node('Unknown', '2026-12-01T10:00:07Z'), { port: 10250, after: restart })).toBe(
       false,
+    );
+  });
+});
+
+describe('checkNodeName', () => {
+  it.each(['real-a', 'n1', 'worker.zone-1'])('accepts %j', (name) => {
+    expect(() => checkNodeName(name)).not.toThrow();
+  });
+
+  it.each(['', 'Real', 'a_b', '-a', 'a-', 'a..b', 'x'.repeat(254)])('rejects %j', (name) => {
+    expect(() => checkNodeName(name)).toThrow(
+      `node name ${JSON.stringify(name)} is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`,
     );
   });
 });

@@ -87,6 +87,7 @@ const KUBELET_GRACE_MS = 5000;
 export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
   const log = (opts.log ?? silentLogger).child({ node: opts.name });
   const startedAt = Date.now();
+  checkNodeName(opts.name);
   const binDir = await nodeBinaries(opts.binDir);
   const layout = numaLayout(opts);
   const numaNodes = layout.cpus.length;
@@ -157,6 +158,15 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     await deleteNode(core, opts.name).catch(() => undefined);
     remove();
     throw err;
+  }
+}
+
+/** A Node name is a DNS-1123 subdomain; the kubelet would otherwise fail to register, later and less clearly. */
+export function checkNodeName(name: string): void {
+  if (name.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+    throw new Error(
+      `node name ${JSON.stringify(name)} is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`,
+    );
   }
 }
 
