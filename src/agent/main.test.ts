@@ -183,6 +183,21 @@ describe('startAgent', () => {
     );
   });
 
+  it('reports policy problems in syncStatus and the applied generations', async () => {
+    const overlapping = {
+      ...policy,
+      metadata: { name: 'also-all', namespace: 'wirespeed-agent', generation: 2 },
+      spec: { ...policy.spec, resourceName: 'other' },
+    };
+    await start(
+      staticPolicies([{ ...policy, metadata: { ...policy.metadata, generation: 5 } }, overlapping]),
+    );
+    await vi.waitFor(() => expect(sink.reports.at(-1)?.status.syncStatus).toBe('Failed'));
+    const status = sink.reports.at(-1)!.status;
+    expect(status.policyGenerations).toEqual({ 'wirespeed-agent/all': 5, 'wirespeed-agent/also-all': 2 });
+    expect(status.syncMessage).toMatch(/^policy wirespeed-agent\/all OverlappingVfRange: VFs 0-1 of PF /);
+  });
+
   it('stop removes its sockets', async () => {
     const a = await start();
     await a.stop();
