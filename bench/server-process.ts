@@ -17,7 +17,7 @@ import type { NetworkAttachmentDefinition } from '../src/core/kube.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { startWebhook } from '../src/webhook/main.js';
 import { createWebhookMetrics } from '../src/webhook/metrics.js';
-import { StaticNadSource } from '../src/webhook/nad-cache.js';
+import { StaticNadSource } from '../src/webhook/nad-source.js';
 
 /** `collect` runs a full garbage collection first (the process runs with --expose-gc), to see the live set. */
 export type ParentMessage = { type: 'sample'; collect?: boolean } | { type: 'stop' };

@@ -14,7 +14,7 @@ import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { startWebhook, type Webhook } from '../webhook/main.js';
 import { createWebhookMetrics, type WebhookMetrics } from '../webhook/metrics.js';
-import { InformerNadSource } from '../webhook/nad-cache.js';
+import { InformerNadSource } from '../webhook/nad-source.js';
 import type { ControlPlane } from './controlplane.js';
 import { ProjectedSecretDir } from './projected-secret.js';
 import { waitFor } from './wait.js';

@@ -191,7 +191,7 @@ Example:
       import('../kube/endpoint.js'),
       import('../telemetry/logger.js'),
       import('./metrics.js'),
-      import('./nad-cache.js'),
+      import('./nad-source.js'),
       import('./control-switches.js'),
       import('../serve/shutdown.js'),
     ]);

@@ -13,7 +13,7 @@ import { ProjectedSecretDir } from '../devcluster/projected-secret.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { startWebhook, type Webhook, type WebhookConfig } from './main.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
-import { type NadSource, StaticNadSource } from './nad-cache.js';
+import { type NadSource, StaticNadSource } from './nad-source.js';
 
 const fixture = readFileSync(
   new URL('../../test/fixtures/admission-review-pod.json', import.meta.url),

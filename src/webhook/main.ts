@@ -26,7 +26,7 @@ import {
   isMutateRequest,
   mutateEndpoint,
 } from './mutate-endpoint.js';
-import type { NadSource } from './nad-cache.js';
+import type { NadSource } from './nad-source.js';
 
 export interface WebhookConfig {
   port: number;
@@ -102,7 +102,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
   const notReadyReason = composeReadiness([
     { name: 'shutdown', notReadyReason: () => (shuttingDown ? 'shutting down' : undefined) },
     { name: 'certificate', notReadyReason: () => certificateProblem(reloader, now()) },
-    { name: 'nads', notReadyReason: () => deps.nads.notReadyReason() },
+    { name: 'nads', notReadyReason: () => nadsNotReady(deps.nads) },
   ]);
   const probes = probeHandler({ notReadyReason, registry: metrics.registry });
   const mutate = mutateEndpoint(deps, { ...DEFAULT_ADMISSION_LIMITS, ...config.admission });
@@ -175,6 +175,11 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
     },
   });
   return { port: httpsServer.port, healthPort: health?.port, reloader, notReadyReason, stop };
+}
+
+function nadsNotReady(nads: NadSource): string | undefined {
+  if (nads.notReadyReason) return nads.notReadyReason();
+  return nads.synced ? undefined : 'network-attachment-definition cache not synced yet';
 }
 
 function certificateProblem(reloader: CertificateReloader, now: Date): string | undefined {

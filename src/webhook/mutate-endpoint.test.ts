@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import { createWebhookMetrics } from './metrics.js';
 import { bounded, DEFAULT_ADMISSION_LIMITS, mutateEndpoint } from './mutate-endpoint.js';
-import { StaticNadSource } from './nad-cache.js';
+import { StaticNadSource } from './nad-source.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../test/fixtures/admission-review-pod.json', import.meta.url), 'utf8'),

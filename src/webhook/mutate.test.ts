@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { handleAdmission, type MutateDeps } from './mutate.js';
-import { NadLookupError, type NadSource, StaticNadSource } from './nad-cache.js';
+import { NadLookupError, type NadSource, StaticNadSource } from './nad-source.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../test/fixtures/admission-review-pod.json', import.meta.url), 'utf8'),

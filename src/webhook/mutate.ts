@@ -9,7 +9,7 @@ import type { InjectionConfig } from '../core/inject/config.js';
 import { nadKey, planPrepared, prepareInjection } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { type Problem, problem } from '../core/problem.js';
-import { NadLookupError, type NadSource } from './nad-cache.js';
+import { NadLookupError, type NadSource } from './nad-source.js';
 
 export type Outcome = 'patched' | 'unchanged' | 'denied' | 'invalid' | 'error';
 

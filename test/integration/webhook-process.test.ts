@@ -15,7 +15,7 @@ import { loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { ControlSwitches } from '../../src/webhook/control-switches.js';
 import { createWebhookMetrics } from '../../src/webhook/metrics.js';
-import { InformerNadSource } from '../../src/webhook/nad-cache.js';
+import { InformerNadSource } from '../../src/webhook/nad-source.js';
 import { useControlPlane } from './support.js';
 
 const NS = 'cnf-shell';

@@ -4,7 +4,7 @@ import { type FakeApi, json, startFakeApi, status } from '../../test/support/fak
 import type { KubeEndpointOptions } from '../kube/endpoint.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
-import { type InformerNadOptions, InformerNadSource, NadLookupError } from './nad-cache.js';
+import { type InformerNadOptions, InformerNadSource, NadLookupError } from './nad-source.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

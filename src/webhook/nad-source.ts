@@ -16,8 +16,11 @@ export interface NadSource {
   readonly synced: boolean;
   /** Why the cache has not synced, when listing failed: what `/readyz` reports. */
   readonly lastError?: string | undefined;
-  /** Why lookups cannot be trusted yet (not synced, or stale), for `/readyz`; undefined when they can. */
-  notReadyReason(): string | undefined;
+  /**
+   * Why lookups cannot be trusted yet (not synced, or stale), for `/readyz`; undefined when they can. Without
+   * it, readiness follows `synced`.
+   */
+  notReadyReason?(): string | undefined;
   /**
    * A view for one admission request: its lookups stop when `signal` aborts (the answer was sent or the
    * caller went away), and it bounds how many lookups one request can cause.
