@@ -38,6 +38,16 @@ export const pciDevice = (address: string): string => `${SYS_PCI_DEVICES}/${addr
 /** Where the kernel keeps a PCI device (`/sys/bus/pci/devices/<address>` links here); one root complex. */
 export const SYS_PCI_ROOT_COMPLEX = '/sys/devices/pci0000:00';
 export const pciDeviceRealDir = (address: string): string => `${SYS_PCI_ROOT_COMPLEX}/${address}`;
+/**
+ * The same names under the device's real directory: where a simulated host places files and links, so a
+ * link's relative target is computed from the directory the kernel would resolve it in.
+ */
+export const pciRealAttr = (address: string, attr: PciAttr): string =>
+  `${SYS_PCI_ROOT_COMPLEX}/${address}/${attr}`;
+export const pciRealVirtfn = (pf: string, index: number): string =>
+  `${SYS_PCI_ROOT_COMPLEX}/${pf}/virtfn${index}`;
+export const pciRealNetDir = (address: string, ifname: string): string =>
+  `${SYS_PCI_ROOT_COMPLEX}/${address}/net/${ifname}`;
 export const pciAttr = (address: string, attr: PciAttr): string => `${SYS_PCI_DEVICES}/${address}/${attr}`;
 /** The link from a PF to its VF number `index`; the link's basename is the VF's PCI address. */
 export const pciVirtfn = (pf: string, index: number): string => `${SYS_PCI_DEVICES}/${pf}/virtfn${index}`;
@@ -46,6 +56,7 @@ export const VIRTFN_ENTRY = /^virtfn(\d+)$/;
 export const pciDriver = (driver: string): string => `${SYS_PCI_DRIVERS}/${driver}`;
 export const pciDriverBind = (driver: string): string => `${SYS_PCI_DRIVERS}/${driver}/bind`;
 export const pciDriverUnbind = (driver: string): string => `${SYS_PCI_DRIVERS}/${driver}/unbind`;
+export const pciDriverNewId = (driver: string): string => `${SYS_PCI_DRIVERS}/${driver}/new_id`;
 /** The driver's link to a device it has bound: `/sys/bus/pci/drivers/<driver>/<address>`. */
 export const pciDriverDevice = (driver: string, address: string): string =>
   `${SYS_PCI_DRIVERS}/${driver}/${address}`;
@@ -53,9 +64,11 @@ export const pciNetDir = (address: string, ifname: string): string =>
   `${SYS_PCI_DEVICES}/${address}/net/${ifname}`;
 
 /** An attribute of a device's netdev, read through the device (`net/<ifname>/...`) so a moved netdev is not read. */
-export type NetAttr = 'operstate' | 'carrier' | 'mtu' | 'address' | 'ifindex' | 'phys_port_name';
+export type NetAttr = 'operstate' | 'carrier' | 'mtu' | 'address' | 'ifindex' | 'phys_port_name' | 'flags';
 export const pciNetAttr = (address: string, ifname: string, attr: NetAttr): string =>
   `${SYS_PCI_DEVICES}/${address}/net/${ifname}/${attr}`;
+export const pciRealNetAttr = (address: string, ifname: string, attr: NetAttr): string =>
+  `${SYS_PCI_ROOT_COMPLEX}/${address}/net/${ifname}/${attr}`;
 export const classNet = (ifname: string): string => `${SYS_CLASS_NET}/${ifname}`;
 
 export const iommuGroup = (group: number): string => `${SYS_IOMMU_GROUPS}/${group}`;
@@ -65,6 +78,11 @@ export const vfioGroupDevice = (group: number): string => `${DEV_VFIO}/${group}`
 export const VFIO_CONTAINER = `${DEV_VFIO}/vfio`;
 
 export const vdpaDevice = (name: string): string => `${SYS_VDPA_DEVICES}/${name}`;
+export const SYS_VDPA_DRIVERS = '/sys/bus/vdpa/drivers';
+export const vdpaDriverBind = (driver: string): string => `${SYS_VDPA_DRIVERS}/${driver}/bind`;
+export const vdpaDriverUnbind = (driver: string): string => `${SYS_VDPA_DRIVERS}/${driver}/unbind`;
+/** The character device vhost_vdpa gives vDPA device number `n`. */
+export const devVhostVdpa = (n: number): string => `/dev/vhost-vdpa-${n}`;
 /** The vDPA device name the agent gives a VF's vDPA device (as sriov-network-operator: `vdpa:<pci>`). */
 export const vdpaNameOf = (vf: string): string => `vdpa:${vf}`;
 
