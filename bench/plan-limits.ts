@@ -1,0 +1,62 @@
+/**
+ * How long planning blocks the event loop for hostile pods: one mount NAD named N times, with the shipped cap
+ * (denied before any lookup) and without it (to show planning stays linear). Figures are printed, never
+ * asserted; the unit tests count work instead (src/core/inject/plan.limits.test.ts).
+ *
+ *   npm run bench:plan-limits
+ */
+import { defaultInjectionConfig } from '../src/core/inject/config.js';
+import { nadKey, planInjection } from '../src/core/inject/plan.js';
+import type { NetworkAttachmentDefinition, Pod } from '../src/core/kube.js';
+
+const vhost: NetworkAttachmentDefinition = {
+  metadata: {
+    name: 'vhost',
+    namespace: 'default',
+    annotations: {
+      'k8s.v1.cni.cncf.io/resourceName': 'example.com/vhost',
+      'wirespeed.io/mounts': '/var/run/vhost-user',
+    },
+  },
+};
+const nads = new Map([[nadKey({ namespace: 'default', name: 'vhost' }), vhost]]);
+
+function pod(elements: number): Pod {
+  return {
+    metadata: {
+      name: 'p',
+      namespace: 'default',
+      annotations: { 'k8s.v1.cni.cncf.io/networks': Array(elements).fill('vhost').join(',') },
+    },
+    spec: { containers: [{ name: 'app' }, { name: 'side' }] },
+  };
+}
+
+function millis(elements: number, maxNetworks: number): { ms: number; outcome: string } {
+  const p = pod(elements);
+  const config = defaultInjectionConfig({ maxNetworks });
+  const runs = 5;
+  let best = Number.POSITIVE_INFINITY;
+  let outcome = '';
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const decision = planInjection(p, nads, config);
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+    outcome = 'deny' in decision ? `denied ${decision.deny.code}` : `${decision.ops.length} ops`;
+  }
+  return { ms: best, outcome };
+}
+
+console.log('elements  cap      best of 5   outcome');
+for (const [elements, cap] of [
+  [64, 64],
+  [40_000, 64],
+  [10_000, 1_000_000],
+  [20_000, 1_000_000],
+  [40_000, 1_000_000],
+] as const) {
+  const { ms, outcome } = millis(elements, cap);
+  console.log(
+    `${String(elements).padStart(8)}  ${String(cap).padEnd(7)}  ${ms.toFixed(2).padStart(8)} ms   ${outcome}`,
+  );
+}
