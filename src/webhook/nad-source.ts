@@ -62,6 +62,8 @@ export interface InformerNadOptions {
   /** The annotation keys naming device pools (`--network-resource-name-keys`), kept besides our own. */
   resourceNameKeys?: readonly string[];
   restartDelayMs?: number;
+  /** Objects per list page; default the ListWatch's (500). */
+  listPageSize?: number;
   now?: () => number;
 }
 

@@ -7,6 +7,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCertificate } from '../../src/certs/pki.js';
 import { defaultInjectionConfig } from '../../src/core/inject/config.js';
+import type { NetworkAttachmentDefinition } from '../../src/core/kube.js';
 import { ensureNadCrd } from '../../src/devcluster/local-webhook.js';
 import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { freePorts } from '../../src/devcluster/ports.js';
@@ -69,6 +70,57 @@ describe('NAD cache against a real API server', () => {
       expect(late.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']).toBe('intel.com/late');
     } finally {
       await source.stop();
+    }
+  });
+});
+
+describe('NAD cache of large NADs against a real API server', () => {
+  it('lists them in pages and keeps of each only metadata and the annotations decisions read', async () => {
+    const ns = 'cnf-pages';
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    for (let i = 0; i < 12; i++) {
+      const nad = nadObject(`big-${i}`, {
+        'k8s.v1.cni.cncf.io/resourceName': 'intel.com/big',
+        'example.com/notes': 'n'.repeat(50_000),
+      });
+      nad.spec = {
+        config: JSON.stringify({ cniVersion: '1.0.0', type: 'sriov', padding: 'p'.repeat(200_000) }),
+      };
+      await createNad(plane.cp.kc, ns, nad);
+    }
+    const endpoint = loadKubeEndpoint(plane.cp.kubeconfigPath);
+    const source = new InformerNadSource(
+      endpoint,
+      silentLogger,
+      createWebhookMetrics({ processMetrics: false }),
+      {
+        negativeTtlMs: 1000,
+        listPageSize: 5,
+      },
+    );
+    try {
+      await source.start();
+      expect(source.synced).toBe(true);
+      for (let i = 0; i < 12; i++) {
+        const nad = source.get(ns, `big-${i}`) as NetworkAttachmentDefinition;
+        expect(nad.spec).toBeUndefined();
+        expect(Object.keys(nad.metadata).sort()).toEqual([
+          'annotations',
+          'name',
+          'namespace',
+          'resourceVersion',
+          'uid',
+        ]);
+        expect(nad.metadata.annotations).toEqual({ 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/big' });
+      }
+      // Absent names are believed from the live watch once the small GET budget is spent.
+      await waitFor('the NAD watch to be live', async () => (source.stalenessMs() === 0 ? true : undefined));
+      const answers = Array.from({ length: 30 }, (_, i) => source.get(ns, `typo-${i}`));
+      expect(answers.filter((a) => a === undefined).length).toBeGreaterThanOrEqual(20);
+      expect(await Promise.all(answers)).toEqual(Array.from({ length: 30 }, () => undefined));
+    } finally {
+      await source.stop();
+      endpoint.close();
     }
   });
 });
