@@ -20,7 +20,14 @@ import {
   pciDevice,
   pciDeviceRealDir,
   pciDriver,
+  pciDriverBind,
   pciDriverDevice,
+  pciDriverNewId,
+  pciDriverUnbind,
+  pciRealAttr,
+  pciRealNetAttr,
+  pciRealNetDir,
+  pciRealVirtfn,
   SYS_CLASS_IOMMU,
   SYS_CLASS_NET,
   SYS_PCI_DEVICES,
@@ -82,31 +89,34 @@ function pciFunctionEntries(address: string, deviceID: string, pf: SimPf, layout
   return [
     dir(real),
     link(pciDevice(address), real),
-    file(`${real}/class`, '0x020000'),
-    file(`${real}/vendor`, hex(pf.vendor)),
-    file(`${real}/device`, hex(deviceID)),
-    file(`${real}/numa_node`, pf.numaNode),
-    file(`${real}/local_cpulist`, localCpus(pf.numaNode, layout)),
-    file(`${real}/driver_override`, '(null)'),
+    file(pciRealAttr(address, 'class'), '0x020000'),
+    file(pciRealAttr(address, 'vendor'), hex(pf.vendor)),
+    file(pciRealAttr(address, 'device'), hex(deviceID)),
+    file(pciRealAttr(address, 'numa_node'), pf.numaNode),
+    file(pciRealAttr(address, 'local_cpulist'), localCpus(pf.numaNode, layout)),
+    file(pciRealAttr(address, 'driver_override'), '(null)'),
   ];
 }
 
 function iommuEntries(address: string, group: number, layout: SimHostLayout): SimEntry[] {
   if (!layout.iommu) return [];
   const real = pciDeviceRealDir(address);
-  return [link(iommuGroupDevice(group, address), real), link(`${real}/iommu_group`, iommuGroup(group))];
+  return [
+    link(iommuGroupDevice(group, address), real),
+    link(pciRealAttr(address, 'iommu_group'), iommuGroup(group)),
+  ];
 }
 
 export function pfEntries(pf: SimPf, layout: SimHostLayout): SimEntry[] {
-  const real = pciDeviceRealDir(pf.pciAddress);
+  const address = pf.pciAddress;
   return [
     ...pciFunctionEntries(pf.pciAddress, pf.deviceID, pf, layout),
-    file(`${real}/sriov_totalvfs`, pf.totalVfs),
-    file(`${real}/sriov_numvfs`, pf.numVfs),
-    file(`${real}/sriov_vf_device`, pf.vfDeviceID),
-    file(`${real}/sriov_offset`, pf.vfOffset),
-    file(`${real}/sriov_stride`, pf.vfStride),
-    file(`${real}/sriov_drivers_autoprobe`, 1),
+    file(pciRealAttr(address, 'sriov_totalvfs'), pf.totalVfs),
+    file(pciRealAttr(address, 'sriov_numvfs'), pf.numVfs),
+    file(pciRealAttr(address, 'sriov_vf_device'), pf.vfDeviceID),
+    file(pciRealAttr(address, 'sriov_offset'), pf.vfOffset),
+    file(pciRealAttr(address, 'sriov_stride'), pf.vfStride),
+    file(pciRealAttr(address, 'sriov_drivers_autoprobe'), 1),
     ...iommuEntries(pf.pciAddress, pf.iommuGroup, layout),
     ...bindEntries(pf.pciAddress, pf.driver, { name: pf.name, mtu: pf.mtu, carrier: pf.carrier }, layout),
   ];
@@ -126,8 +136,8 @@ export function vfEntries(
   const real = pciDeviceRealDir(address);
   return [
     ...pciFunctionEntries(address, pf.vfDeviceID, pf, layout),
-    link(`${real}/physfn`, pciDeviceRealDir(pf.pciAddress)),
-    link(`${pciDeviceRealDir(pf.pciAddress)}/virtfn${index}`, real),
+    link(pciRealAttr(address, 'physfn'), pciDeviceRealDir(pf.pciAddress)),
+    link(pciRealVirtfn(pf.pciAddress, index), real),
     ...iommuEntries(address, vfIommuGroup(pf, index), layout),
     ...(driver === null
       ? []
@@ -150,11 +160,11 @@ export function bindEntries(
 ): SimEntry[] {
   const real = pciDeviceRealDir(address);
   const out: SimEntry[] = [
-    file(`${pciDriver(driver)}/bind`, ''),
-    file(`${pciDriver(driver)}/unbind`, ''),
-    file(`${pciDriver(driver)}/new_id`, ''),
+    file(pciDriverBind(driver), ''),
+    file(pciDriverUnbind(driver), ''),
+    file(pciDriverNewId(driver), ''),
     link(pciDriverDevice(driver, address), real),
-    link(`${real}/driver`, pciDriver(driver)),
+    link(pciRealAttr(address, 'driver'), pciDriver(driver)),
   ];
   if (driver !== VFIO_DRIVER) return [...out, ...netdevEntries(address, netdev)];
   const group = groupOf(address, layout);
@@ -162,12 +172,12 @@ export function bindEntries(
 }
 
 export function netdevEntries(address: string, netdev: SimNetdev): SimEntry[] {
-  const netDir = `${pciDeviceRealDir(address)}/net/${netdev.name}`;
+  const netDir = pciRealNetDir(address, netdev.name);
   return [
     dir(netDir),
-    file(`${netDir}/operstate`, netdev.carrier ? 'up' : 'down'),
-    file(`${netDir}/carrier`, netdev.carrier ? 1 : 0),
-    file(`${netDir}/mtu`, netdev.mtu),
+    file(pciRealNetAttr(address, netdev.name, 'operstate'), netdev.carrier ? 'up' : 'down'),
+    file(pciRealNetAttr(address, netdev.name, 'carrier'), netdev.carrier ? 1 : 0),
+    file(pciRealNetAttr(address, netdev.name, 'mtu'), netdev.mtu),
     link(classNet(netdev.name), netDir),
   ];
 }
@@ -179,9 +189,8 @@ export function unbindPaths(
   netdevs: readonly string[],
   layout: SimHostLayout,
 ) {
-  const real = pciDeviceRealDir(address);
-  const out = [pciDriverDevice(driver, address), `${real}/driver`];
-  for (const name of netdevs) out.push(`${real}/net/${name}`, classNet(name));
+  const out = [pciDriverDevice(driver, address), pciRealAttr(address, 'driver')];
+  for (const name of netdevs) out.push(pciRealNetDir(address, name), classNet(name));
   const group = groupOf(address, layout);
   if (driver === VFIO_DRIVER && group !== null) out.push(vfioGroupDevice(group));
   return out;
@@ -201,7 +210,7 @@ export function vfPaths(
   return [
     ...unbound,
     ...group,
-    `${pciDeviceRealDir(pf.pciAddress)}/virtfn${index}`,
+    pciRealVirtfn(pf.pciAddress, index),
     pciDevice(address),
     pciDeviceRealDir(address),
   ];

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pciDeviceRealDir } from '../sysfs.js';
+import { pciRealAttr, pciRealNetAttr, pciRealVirtfn } from '../sysfs.js';
 import { bindEntries, hostEntries, netdevEntries, unbindPaths, vfEntries, vfPaths } from './entries.js';
 import { deviceOf, type SimHostLayout, type SimPf, vfAddress, vfNetdev } from './layout.js';
 import { removePaths, writeEntries } from './writer.js';
@@ -99,12 +99,11 @@ export async function setNumVfs(dir: string, pfAddress: string, count: number): 
   if (!Number.isInteger(count) || count < 0 || count > pf.totalVfs)
     throw new SimulatedHostError(`PF ${pfAddress} cannot have ${count} VFs (sriov_totalvfs ${pf.totalVfs})`);
   for (let i = 0; i < pf.totalVfs; i++) {
-    const present =
-      (await readlink(`${resolve(dir)}${pciDeviceRealDir(pfAddress)}/virtfn${i}`).catch(() => null)) !== null;
+    const present = (await readlink(resolve(dir) + pciRealVirtfn(pfAddress, i)).catch(() => null)) !== null;
     if (i < count && !present) await createVf(dir, pfAddress, i);
     if (i >= count && present) await removeVf(dir, pfAddress, i);
   }
-  await writeFile(`${resolve(dir)}${pciDeviceRealDir(pfAddress)}/sriov_numvfs`, `${count}\n`);
+  await writeFile(resolve(dir) + pciRealAttr(pfAddress, 'sriov_numvfs'), `${count}\n`);
 }
 
 /** The driver bound to a device and its netdevs, read from the tree. */
@@ -112,9 +111,9 @@ export async function bindingOf(
   dir: string,
   address: string,
 ): Promise<{ driver: string | null; netdevs: string[] }> {
-  const real = resolve(dir) + pciDeviceRealDir(address);
-  const target = await readlink(`${real}/driver`).catch(() => null);
-  const netdevs = await readdir(`${real}/net`).catch(() => [] as string[]);
+  const root = resolve(dir);
+  const target = await readlink(root + pciRealAttr(address, 'driver')).catch(() => null);
+  const netdevs = await readdir(root + pciRealAttr(address, 'net')).catch(() => [] as string[]);
   return { driver: target === null ? null : (target.split('/').pop() ?? null), netdevs };
 }
 
@@ -143,7 +142,7 @@ export async function unbindDriver(dir: string, address: string): Promise<void> 
 export async function setCarrier(dir: string, address: string, up: boolean): Promise<void> {
   const { netdevs } = await bindingOf(dir, address);
   for (const name of netdevs) {
-    const mtuFile = `${resolve(dir)}${pciDeviceRealDir(address)}/net/${name}/mtu`;
+    const mtuFile = resolve(dir) + pciRealNetAttr(address, name, 'mtu');
     const mtu = Number((await readFile(mtuFile, 'utf8').catch(() => '1500')).trim());
     await writeEntries(resolve(dir), netdevEntries(address, { name, mtu, carrier: up }));
   }
