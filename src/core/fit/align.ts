@@ -81,10 +81,14 @@ export function alignPod(
   const counts: number[] = [];
   let buckets = 0;
   let total = 0;
+  // Without reservations, a pool no NUMA node holds alone is known before any NUMA loop.
+  let hopeless: readonly [string, number] | undefined;
   for (const [pool, n] of demand) {
     const p = cap.pools.get(pool)!;
     total += n;
     if (p.aligned) {
+      if (!withHeld && !hopeless && (basis === 'free' ? p.maxFree : p.maxAllocatable) < n)
+        hopeless = [pool, n];
       pools.push(p);
       names.push(pool);
       counts.push(n);
@@ -95,45 +99,40 @@ export function alignPod(
     buckets += bucket;
   }
   if (pools.length === 0) return { ok: true, numaNode: null, before: buckets, after: buckets - total };
+  if (hopeless) return { ok: false, shortfall: { kind: 'numa', needs: [hopeless] } };
   const numaNodes = cap.numaNodes;
   for (let i = 0; i < numaNodes.length; i++) {
     let usable = buckets;
     for (let j = 0; j < pools.length && usable >= 0; j++) {
-      const p = pools[j]!;
-      let v = basis === 'free' ? p.freeAt[i]! : p.allocatableAt[i]!;
-      if (withHeld) v = Math.max(0, v - heldAt(withHeld, names[j]!, numaNodes[i]!));
+      const v = usableAt(cap, pools[j]!, names[j]!, withHeld, basis, i);
       usable = v < counts[j]! ? -1 : usable + v;
     }
     if (usable >= 0) return { ok: true, numaNode: numaNodes[i]!, before: usable, after: usable - total };
   }
-  return { ok: false, shortfall: podShortfall(cap, demand, withHeld, basis) };
+  // None holds them all: name the first pool no NUMA node holds alone, else all of them at once.
+  for (let j = 0; j < pools.length; j++) {
+    let somewhere = false;
+    for (let i = 0; i < numaNodes.length && !somewhere; i++)
+      somewhere = usableAt(cap, pools[j]!, names[j]!, withHeld, basis, i) >= counts[j]!;
+    if (!somewhere) return { ok: false, shortfall: { kind: 'numa', needs: [[names[j]!, counts[j]!]] } };
+  }
+  return {
+    ok: false,
+    shortfall: { kind: 'numa', needs: names.map((name, j) => [name, counts[j]!] as const) },
+  };
 }
 
-/** Usable devices of `pool` on the i-th NUMA node. */
+/** Usable devices of one aligned pool on the i-th NUMA node (a plain function: no closure on the hot path). */
 function usableAt(
   cap: NodeCapacity,
+  p: PoolCapacity,
   pool: string,
   held: Held | undefined,
   basis: 'free' | 'allocatable',
   i: number,
-) {
-  const p = cap.pools.get(pool)!;
+): number {
   const v = basis === 'free' ? p.freeAt[i]! : p.allocatableAt[i]!;
   return held ? Math.max(0, v - heldAt(held, pool, cap.numaNodes[i]!)) : v;
-}
-
-function podShortfall(
-  cap: NodeCapacity,
-  demand: Demand,
-  held: Held | undefined,
-  basis: 'free' | 'allocatable',
-) {
-  const aligned = [...demand].filter(([pool]) => cap.pools.get(pool)!.aligned);
-  for (const [pool, n] of aligned) {
-    if (!cap.numaNodes.some((_, i) => usableAt(cap, pool, held, basis, i) >= n))
-      return { kind: 'numa' as const, needs: [[pool, n] as const] };
-  }
-  return { kind: 'numa' as const, needs: aligned };
 }
 
 /** Container scope: aligns the containers in order, taking their devices from `avail` (which it changes). */

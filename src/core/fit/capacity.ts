@@ -32,6 +32,9 @@ export interface PoolCapacity {
   readonly allocatableAt: Int32Array;
   /** Devices by position in `numaNodes`, healthy or not: what the kubelet's hint widths are computed from. */
   readonly capacityAt: Int32Array;
+  /** The most free (allocatable) devices on any one NUMA node: rejects a full node without a NUMA loop. */
+  readonly maxFree: number;
+  readonly maxAllocatable: number;
 }
 
 export interface NodeCapacity {
@@ -73,6 +76,8 @@ export function indexReport(status: NodeNetworkStateStatus): NodeCapacity {
     pool.freeAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.free.get(k) ?? 0));
     pool.allocatableAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.allocatable.get(k) ?? 0));
     pool.capacityAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.capacity.get(k) ?? 0));
+    pool.maxFree = Math.max(0, ...pool.freeAt);
+    pool.maxAllocatable = Math.max(0, ...pool.allocatableAt);
   }
   return { policy, scope, numaNodes, pools, reportedPods };
 }
@@ -87,6 +92,8 @@ interface MutablePool extends PoolCapacity {
   allocatableAt: Int32Array;
   capacityAt: Int32Array;
   capacity: Map<number, number>;
+  maxFree: number;
+  maxAllocatable: number;
 }
 
 /** Counts above this are a broken report; clamping keeps the Int32Array arithmetic exact. */
@@ -103,6 +110,8 @@ function poolCapacity(previous: MutablePool | undefined, entries: unknown): Muta
     allocatableAt: new Int32Array(0),
     capacityAt: new Int32Array(0),
     capacity: new Map(previous?.capacity),
+    maxFree: 0,
+    maxAllocatable: 0,
   };
   for (const e of Array.isArray(entries) ? (entries as Record<string, unknown>[]) : []) {
     const k = e?.numaNode;
