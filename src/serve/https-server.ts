@@ -127,25 +127,30 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<HttpsS
   };
 }
 
-/** A plain-HTTP listener for probes and metrics (kubelet probes and Prometheus speak plain HTTP here). */
+/**
+ * A plain-HTTP listener: probes and metrics (kubelet probes and Prometheus speak plain HTTP), or a component
+ * whose caller dials plain HTTP on a trusted path (a scheduler extender on localhost). Same timeouts; a
+ * smaller connection cap by default, since probes and scrapes are a handful of connections.
+ */
 export async function startHttpServer(opts: {
   port: number;
   bindAddress: string;
+  limits?: Partial<ServerLimits>;
   handler: http.RequestListener;
-}): Promise<{ port: number; close(timeoutMs: number): Promise<void> }> {
-  const { headersTimeoutMs, requestTimeoutMs, timeoutCheckIntervalMs } = DEFAULT_SERVER_LIMITS;
+}): Promise<{ port: number; server: http.Server; close(timeoutMs: number): Promise<void> }> {
+  const limits = { ...DEFAULT_SERVER_LIMITS, maxConnections: 64, ...opts.limits };
   const server = http.createServer(
     {
-      headersTimeout: headersTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      connectionsCheckingInterval: timeoutCheckIntervalMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
     },
     opts.handler,
   );
-  // Probes and scrapes are a handful of connections; more is somebody else.
-  server.maxConnections = 64;
+  server.maxConnections = limits.maxConnections;
   const port = await listen(server, opts.port, opts.bindAddress);
-  return { port, close: (timeoutMs) => closeServer(server, timeoutMs) };
+  return { port, server, close: (timeoutMs) => closeServer(server, timeoutMs) };
 }
 
 export function listen(server: http.Server | https.Server, port: number, host: string): Promise<number> {
