@@ -1,22 +1,13 @@
 import { Command, Option } from 'commander';
 import fastJsonPatch from 'fast-json-patch';
 import { stringify } from 'yaml';
-import { CommandExit, EXIT, errorMessage, UsageError } from '../cli/errors.js';
+import { CommandExit, EXIT, UsageError } from '../cli/errors.js';
 import { parseObjects, readSource } from '../cli/objects.js';
 import { applyControlSwitches } from '../core/inject/config.js';
 import { nadKey, planInjection } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition, Pod } from '../core/kube.js';
 import { NAD_KIND } from '../kube/nad.js';
 import { addDecisionOptions, type DecisionOptions, decisionConfig } from './options.js';
-
-/** A flag's value refused while running (commander's own parse errors are printed by commander). */
-function usage<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new UsageError(errorMessage(err));
-  }
-}
 
 const sourceName = (path: string): string => (path === '-' ? 'standard input' : path);
 
@@ -138,7 +129,7 @@ export async function runInject(
   const pod = readPod(await readAll(opts.file), sourceName(opts.file));
   const namespace = pod.metadata?.namespace ?? opts.namespace ?? 'default';
   const nads = opts.nads ? readNads(await readAll(opts.nads), sourceName(opts.nads), namespace) : [];
-  let config = usage(() => decisionConfig(opts));
+  let config = decisionConfig(opts);
   if (opts.config) {
     const applied = applyControlSwitches(config, await readSwitches(opts.config));
     for (const warning of applied.warnings) err(`warning: ${warning}\n`);

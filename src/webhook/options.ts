@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../cli/errors.js';
 import { intOption } from '../cli/flags.js';
 import {
   DEFAULT_MAX_NETWORKS,
@@ -69,21 +70,23 @@ export function addDecisionOptions(command: Command): Command {
     );
 }
 
+/**
+ * The decision configuration from parsed flags. Called when a command runs (after commander's own parsing),
+ * so a refused value is a UsageError: the CLI prints it and exits 2.
+ */
 export function decisionConfig(opts: DecisionOptions): InjectionConfig {
   const keys = parseResourceNameKeys(opts.networkResourceNameKeys);
-  if (!keys.ok) throw new InvalidArgumentError(keys.problem.message);
+  if (!keys.ok) throw new UsageError(keys.problem.message);
   if (!opts.hugepagesMountPath.startsWith('/')) {
-    throw new InvalidArgumentError(
-      `--hugepages-mount-path "${opts.hugepagesMountPath}" must be an absolute path`,
-    );
+    throw new UsageError(`--hugepages-mount-path "${opts.hugepagesMountPath}" must be an absolute path`);
   }
   const allowed = parseAllowedHostPaths(
     opts.allowedHostPaths ?? DEFAULT_ALLOWED_HOST_PATHS,
     '--allowed-host-paths',
   );
-  if (!allowed.ok) throw new InvalidArgumentError(allowed.problem.message);
+  if (!allowed.ok) throw new UsageError(allowed.problem.message);
   const trusted = parseTrustedNamespaces(opts.trustedNadNamespaces ?? '', '--trusted-nad-namespaces');
-  if (!trusted.ok) throw new InvalidArgumentError(trusted.problem.message);
+  if (!trusted.ok) throw new UsageError(trusted.problem.message);
   return defaultInjectionConfig({
     resourceNameKeys: keys.value,
     allowedHostPaths: allowed.value,
