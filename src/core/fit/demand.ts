@@ -42,6 +42,7 @@ export const EMPTY_DEMAND: Demand = new Map();
 
 /** The demand of `pod` for the pools in `managed`; other resources are ignored. */
 export function podDemand(pod: Pod, managed: ReadonlySet<string>): Result<PodDemand> {
+  if (pod === null || typeof pod !== 'object') return fail('InvalidRequest', 'the pod is not an object');
   const spec = pod.spec;
   if (!spec || !Array.isArray(spec.containers))
     return fail('InvalidRequest', `${podLabel(pod)}: the pod has no spec.containers`);
@@ -119,8 +120,10 @@ function kindOf(container: Container, field: 'initContainers' | 'containers'): C
 const nameOf = (c: Container, i: number): string => (typeof c.name === 'string' ? c.name : `#${i}`);
 
 function podLabel(pod: Pod): string {
-  const ns = pod.metadata?.namespace;
-  const name = pod.metadata?.name ?? pod.metadata?.generateName ?? '(unnamed)';
+  const meta = asRecord(pod.metadata);
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const ns = text(meta.namespace);
+  const name = text(meta.name) ?? text(meta.generateName) ?? '(unnamed)';
   return `pod ${ns ? `${ns}/` : ''}${name}`;
 }
 
