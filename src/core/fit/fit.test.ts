@@ -281,6 +281,20 @@ const cases: Case[] = [
     },
     want: fits(null, 8),
   },
+  {
+    name: 'stale report, fail open',
+    input: { pod: one(1), state: twoNuma(4, 4), stale: true, options: { missingReport: 'allow' } },
+    want: fits(null, 0),
+  },
+  {
+    name: 'scores count every pool on the chosen NUMA node',
+    input: {
+      pod: podOf('p', [container('app', { [A]: 2, [B]: 1 })]),
+      state: { pools: { [A]: { 0: 1, 1: 4 }, [B]: { 0: 4, 1: 4 } } },
+      options: { score: 'spread' },
+    },
+    want: fits(1, 7),
+  },
 ];
 
 describe('fitNode', () => {
