@@ -29,7 +29,7 @@ describe('wirespeed install --print, applied to a real kube-apiserver', () => {
   it('renders objects the API server accepts, with the Secret and every caBundle filled in', async () => {
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as KubernetesObject);
     expect(rendered).not.toContain('wirespeed:dev');
-    await applyAll(plane.cp.kc, objects);
+    await applyAll(plane.cp, objects);
 
     const secret = await plane.cp.kc
       .makeApiClient(CoreV1Api)

@@ -2,17 +2,16 @@
  * What the report's integration tests share: a control plane with our CRDs, the agent's namespace and three
  * fake Nodes; one pool and the reports it gives; counters that remember what was written.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, CoreV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, expect } from 'vitest';
-import { parse } from 'yaml';
 import type { ReportMetrics } from '../../src/agent/report/metrics.js';
 import type { ReporterInput } from '../../src/agent/report/reporter.js';
 import type { NodeNetworkStateStatus } from '../../src/api/wirespeed-v1alpha1.js';
 import { accountNode } from '../../src/core/report/accounting.js';
-import { createFakeNode, waitFor } from '../../src/devcluster/index.js';
+import { createFakeNode } from '../../src/devcluster/index.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
+import { installCrdFiles } from '../support/crds.js';
 import { allocatableOf, device, nodePods, podResources, pool } from '../support/report.js';
 import { useControlPlane } from './support.js';
 
@@ -63,24 +62,15 @@ export function recordingMetrics(): ReportMetrics & {
   };
 }
 
-async function installCrd(crds: ApiextensionsV1Api, file: string): Promise<void> {
-  const body = parse(readFileSync(join(MANIFESTS, file), 'utf8')) as V1CustomResourceDefinition;
-  await crds.createCustomResourceDefinition({ body });
-  const name = body.metadata?.name ?? '';
-  await waitFor(`CRD ${name} established`, async () => {
-    const crd = await crds.readCustomResourceDefinition({ name });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
-  });
-}
-
 /** A control plane for the file with the CRDs, the namespace and `NODES`; `api` is an admin connection. */
 export function useReportCluster() {
   const plane = useControlPlane({ scheduler: false });
   const state = { api: undefined as KubeEndpoint | undefined, nodeUid: '' };
   beforeAll(async () => {
-    const crds = plane.cp.kc.makeApiClient(ApiextensionsV1Api);
-    await installCrd(crds, '03-crd-nodenetworkstate.yaml');
-    await installCrd(crds, '04-crd-noderesourcetopology.yaml');
+    await installCrdFiles(plane.cp.kubeconfigPath, [
+      '03-crd-nodenetworkstate.yaml',
+      '04-crd-noderesourcetopology.yaml',
+    ]);
     const core = plane.cp.kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     for (const name of NODES) await createFakeNode(plane.cp.kc, name, {}, { labels: { zone: 'a' } });

@@ -1,10 +1,6 @@
-import {
-  ApiextensionsV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-} from '@kubernetes/client-node';
-import { waitFor } from '../../src/devcluster/wait.js';
+import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
+import { installCrd } from './crds.js';
 
 /** Applied with a server-side dry run: with no controller manager they could never run. */
 export const DRY_RUN_KINDS = new Set([
@@ -31,26 +27,29 @@ export function applyRank(kind: string | undefined): number {
   return last >= 0 ? FIRST_KINDS.length + 1 + last : FIRST_KINDS.length;
 }
 
-/** Creates the objects in dependency order (workloads as dry runs), waiting for each CRD to be established. */
+/**
+ * Creates the objects in dependency order (workloads as dry runs). CRDs go as raw JSON (see `installCrd`) and are
+ * waited for until established.
+ */
 export async function applyAll(
-  kc: KubeConfig,
+  cluster: { kc: KubeConfig; kubeconfigPath: string },
   objects: readonly KubernetesObject[],
 ): Promise<KubernetesObject[]> {
-  const client = KubernetesObjectApi.makeApiClient(kc);
-  const crds = kc.makeApiClient(ApiextensionsV1Api);
+  const client = KubernetesObjectApi.makeApiClient(cluster.kc);
+  const endpoint: KubeEndpoint = loadKubeEndpoint(cluster.kubeconfigPath);
   const created: KubernetesObject[] = [];
-  for (const object of [...objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind))) {
-    const dryRun = DRY_RUN_KINDS.has(object.kind ?? '') ? 'All' : undefined;
-    created.push(await client.create(object, undefined, dryRun));
-    if (object.kind === 'CustomResourceDefinition') {
-      const name = object.metadata?.name ?? '';
-      await waitFor(`CRD ${name} to be established`, async () => {
-        const crd = await crds.readCustomResourceDefinition({ name });
-        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
-          ? true
-          : undefined;
-      });
+  try {
+    for (const object of [...objects].sort((a, b) => applyRank(a.kind) - applyRank(b.kind))) {
+      if (object.kind === 'CustomResourceDefinition') {
+        await installCrd(endpoint, object);
+        created.push(object);
+        continue;
+      }
+      const dryRun = DRY_RUN_KINDS.has(object.kind ?? '') ? 'All' : undefined;
+      created.push(await client.create(object, undefined, dryRun));
     }
+  } finally {
+    endpoint.close();
   }
   return created;
 }
