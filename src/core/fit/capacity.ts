@@ -76,8 +76,8 @@ export function indexReport(status: NodeNetworkStateStatus): NodeCapacity {
     pool.freeAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.free.get(k) ?? 0));
     pool.allocatableAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.allocatable.get(k) ?? 0));
     pool.capacityAt = Int32Array.from(numaNodes, (k) => Math.min(MAX_COUNT, pool.capacity.get(k) ?? 0));
-    pool.maxFree = Math.max(0, ...pool.freeAt);
-    pool.maxAllocatable = Math.max(0, ...pool.allocatableAt);
+    pool.maxFree = pool.freeAt.reduce((a, b) => Math.max(a, b), 0);
+    pool.maxAllocatable = pool.allocatableAt.reduce((a, b) => Math.max(a, b), 0);
   }
   return { policy, scope, numaNodes, pools, reportedPods };
 }
@@ -98,6 +98,8 @@ interface MutablePool extends PoolCapacity {
 
 /** Counts above this are a broken report; clamping keeps the Int32Array arithmetic exact. */
 const MAX_COUNT = 1 << 30;
+/** Linux's largest NUMA node number (MAX_NUMNODES is at most 1024); a larger one is a broken report, ignored. */
+const MAX_NUMA_NODE = 1023;
 
 function poolCapacity(previous: MutablePool | undefined, entries: unknown): MutablePool {
   const out: MutablePool = {
@@ -115,7 +117,7 @@ function poolCapacity(previous: MutablePool | undefined, entries: unknown): Muta
   };
   for (const e of Array.isArray(entries) ? (entries as Record<string, unknown>[]) : []) {
     const k = e?.numaNode;
-    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < -1) continue;
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < -1 || k > MAX_NUMA_NODE) continue;
     const free = count(e.free);
     const allocatable = Math.max(count(e.allocatable), free);
     out.totalFree += free;
