@@ -1,7 +1,7 @@
 /**
  * One benchmark target in a process of its own, so its CPU and memory are its own: `webhook` is the real
- * admission webhook as the `webhook` command wires it (express, metrics with process collectors, the production
- * logger at level info writing to this process's stderr, which the benchmark points at a file); `bare` is
+ * admission webhook as the `webhook` command wires it (`startWebhook`, metrics with process collectors, the
+ * production logger at level info writing to this process's stderr, which the benchmark points at a file); `bare` is
  * `node:https` that reads the body, parses it and answers a fixed allow, the ceiling for Node + TLS here.
  *
  * Usage: server-process.js <webhook|bare> <dir with tls.crt, tls.key, nads.yaml>. Talks to its parent over

@@ -522,7 +522,7 @@ async function main(): Promise<void> {
     const both = targets as Record<Kind, Target>;
     const idle = await both.webhook.sample();
     console.log(
-      `servers: webhook pid ${both.webhook.pid} (express, logs at info to ${both.webhook.logFile}), ` +
+      `servers: webhook pid ${both.webhook.pid} (startWebhook, logs at info to ${both.webhook.logFile}), ` +
         `bare pid ${both.bare.pid}; webhook RSS at rest ${mb(idle.rss)}`,
     );
     console.log(`sanity: ${await sanityCheck(both, ca.certPem, body, fixture.request.uid)}`);

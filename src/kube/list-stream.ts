@@ -4,6 +4,8 @@
  * once: a namespace of a few hundred 1 MiB objects costs one object's worth, not the page's. Only `items`
  * elements and the list's `metadata` are kept; everything else is skipped unparsed.
  */
+import type { IncomingMessage } from 'node:http';
+import { type KubeEndpoint, statusMessage } from './endpoint.js';
 
 export interface ListMetadata {
   resourceVersion?: string;
@@ -148,4 +150,43 @@ export class ListStreamParser {
     this.keyParts = undefined;
     return end;
   }
+}
+
+/**
+ * GETs one list page and streams it through a `ListStreamParser`; the whole page, body included, must arrive
+ * within `timeoutMs` (a list whose body stalled used to hold the cache for good). A non-200 answer comes back
+ * as `{status, message}` instead of metadata.
+ */
+export async function readListPage(
+  endpoint: KubeEndpoint,
+  path: string,
+  opts: { signal: AbortSignal; timeoutMs: number; maxItemChars: number; onItem(raw: unknown): void },
+): Promise<ListMetadata | { status: number; message: string }> {
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([opts.signal, deadline]);
+  let res: IncomingMessage;
+  try {
+    res = await endpoint.open(path, { signal, timeoutMs: opts.timeoutMs });
+  } catch (err) {
+    throw deadline.aborted ? new Error(`no answer within ${opts.timeoutMs} ms`) : err;
+  }
+  if (res.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) if (chunks.length < 64) chunks.push(chunk as Buffer);
+    let body: unknown = Buffer.concat(chunks).toString('utf8');
+    try {
+      body = JSON.parse(body as string);
+    } catch {
+      // keep the text
+    }
+    return { status: res.statusCode ?? 0, message: statusMessage({ status: res.statusCode ?? 0, body }) };
+  }
+  const parser = new ListStreamParser(opts.onItem, { maxItemChars: opts.maxItemChars });
+  res.setEncoding('utf8');
+  try {
+    for await (const chunk of res) parser.write(chunk as string);
+  } catch (err) {
+    throw deadline.aborted ? new Error(`the page did not arrive within ${opts.timeoutMs} ms`) : err;
+  }
+  return parser.end();
 }

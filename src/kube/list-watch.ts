@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../cli/errors.js';
-import { type KubeEndpoint, statusMessage } from './endpoint.js';
-import { type ListMetadata, ListStreamParser } from './list-stream.js';
+import type { KubeEndpoint } from './endpoint.js';
+import { type ListMetadata, readListPage } from './list-stream.js';
 
 export interface WatchedObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -170,42 +170,17 @@ export class ListWatch<T extends WatchedObject> {
     continueToken: string | undefined,
     seen: Map<string, T>,
   ): Promise<ListMetadata | (ListWatchError & { status: number })> {
-    const timeoutMs = this.opts.listTimeoutMs ?? 60_000;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([this.abort.signal, deadline]);
     const params: Record<string, string> = { limit: String(this.opts.pageSize ?? 500) };
     if (continueToken) params.continue = continueToken;
-    let res: IncomingMessage;
-    try {
-      res = await this.endpoint.open(this.query(params), { signal, timeoutMs });
-    } catch (err) {
-      throw deadline.aborted ? new Error(`no answer within ${timeoutMs} ms`) : err;
-    }
-    if (res.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) if (chunks.length < 64) chunks.push(chunk as Buffer);
-      let body: unknown = Buffer.concat(chunks).toString('utf8');
-      try {
-        body = JSON.parse(body as string);
-      } catch {
-        // keep the text
-      }
-      return { status: res.statusCode ?? 0, message: statusMessage({ status: res.statusCode ?? 0, body }) };
-    }
-    const parser = new ListStreamParser(
-      (raw) => {
+    return readListPage(this.endpoint, this.query(params), {
+      signal: this.abort.signal,
+      timeoutMs: this.opts.listTimeoutMs ?? 60_000,
+      maxItemChars: this.opts.maxObjectChars ?? 16 * 1024 * 1024,
+      onItem: (raw) => {
         const object = this.opts.transform ? this.opts.transform(raw) : (raw as T);
         if (object?.metadata?.name !== undefined) seen.set(this.keyOf(object), object);
       },
-      { maxItemChars: this.opts.maxObjectChars ?? 16 * 1024 * 1024 },
-    );
-    res.setEncoding('utf8');
-    try {
-      for await (const chunk of res) parser.write(chunk as string);
-    } catch (err) {
-      throw deadline.aborted ? new Error(`the page did not arrive within ${timeoutMs} ms`) : err;
-    }
-    return parser.end();
+    });
   }
 
   private async watch(): Promise<void> {

@@ -16,7 +16,7 @@ import {
 } from '../serve/https-server.js';
 import { sendJson, statusBody } from '../serve/json-endpoint.js';
 import { composeReadiness, probeHandler } from '../serve/probes.js';
-import type { ServingFiles } from '../serve/serving-pair.js';
+import type { LoadedPair, ServingFiles } from '../serve/serving-pair.js';
 import { drainer } from '../serve/shutdown.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -76,50 +76,20 @@ export interface Webhook {
 }
 
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Promise<Webhook> {
-  const { log, metrics } = deps;
+  const { log } = deps;
   const now = deps.now ?? (() => new Date());
   let shuttingDown = false;
   let https: HttpsServer | undefined;
-  const clientCa = config.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
-  const reloader = new CertificateReloader({
-    files: config.tls,
-    install: (pair) => https?.install(pair),
-    onReload: (result) => metrics.certificateReloads.inc({ result }),
-    checks: {
-      names: config.certificateNames ?? [],
-      ...(config.servingCaFile ? { caFile: config.servingCaFile } : {}),
-    },
-    pollIntervalMs: config.certPollIntervalMs ?? 10_000,
-    log,
-    now,
-  });
+  const reloader = certificateReloader(config, deps, now, (pair) => https?.install(pair));
   const pair = await reloader.load();
-  metrics.certificateExpiry.collect = () =>
-    metrics.certificateExpiry.set(
-      reloader.current ? (reloader.current.notAfter.getTime() - now().getTime()) / 1000 : 0,
-    );
 
   const notReadyReason = composeReadiness([
     { name: 'shutdown', notReadyReason: () => (shuttingDown ? 'shutting down' : undefined) },
     { name: 'certificate', notReadyReason: () => certificateProblem(reloader, now()) },
     { name: 'nads', notReadyReason: () => nadsNotReady(deps.nads) },
   ]);
-  const probes = probeHandler({ notReadyReason, registry: metrics.registry });
-  const mutate = mutateEndpoint(deps, { ...DEFAULT_ADMISSION_LIMITS, ...config.admission });
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (isMutateRequest(req)) {
-      mutate(req, res);
-    } else if (!probes(req, res)) {
-      req.resume();
-      const path = (req.url ?? '').split('?', 1)[0];
-      sendJson(
-        res,
-        404,
-        statusBody(404, `no route ${req.method} ${path}; admission reviews go to POST /mutate`),
-      );
-    }
-  };
-
+  const probes = probeHandler({ notReadyReason, registry: deps.metrics.registry });
+  const clientCa = config.clientCaFiles.map((f) => readFileSync(f, 'utf8'));
   https = await startHttpsServer({
     port: config.port,
     bindAddress: config.bindAddress,
@@ -127,28 +97,16 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
     clientCa,
     ...(config.tlsMinVersion ? { minVersion: config.tlsMinVersion } : {}),
     ...(config.server ? { limits: config.server } : {}),
-    handler,
+    handler: routes(probes, mutateEndpoint(deps, { ...DEFAULT_ADMISSION_LIMITS, ...config.admission })),
   });
   const httpsServer = https;
   reloader.start();
-
-  let health: Awaited<ReturnType<typeof startHttpServer>> | undefined;
-  if (config.healthPort !== undefined) {
-    try {
-      health = await startHttpServer({
-        port: config.healthPort,
-        bindAddress: config.bindAddress,
-        handler: (req, res) => {
-          if (!probes(req, res)) sendJson(res, 404, statusBody(404, `no route ${req.method} ${req.url}`));
-        },
-      });
-    } catch (err) {
-      // Leave nothing running behind a failed start: the caller may be a test or the demo, not a process exit.
-      reloader.stop();
-      await httpsServer.close(0);
-      throw err;
-    }
-  }
+  const health = await startHealth(config, probes).catch(async (err: unknown) => {
+    // Leave nothing running behind a failed start: the caller may be a test or the demo, not a process exit.
+    reloader.stop();
+    await httpsServer.close(0);
+    throw err;
+  });
   void deps.nads.start();
   for (const service of deps.services ?? []) await service.start();
   log.info(
@@ -175,6 +133,67 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
     },
   });
   return { port: httpsServer.port, healthPort: health?.port, reloader, notReadyReason, stop };
+}
+
+/** The serving pair's reloader, counting reloads and exposing the time to expiry on every scrape. */
+function certificateReloader(
+  config: WebhookConfig,
+  { log, metrics }: WebhookDeps,
+  now: () => Date,
+  install: (pair: LoadedPair) => void,
+): CertificateReloader {
+  const reloader = new CertificateReloader({
+    files: config.tls,
+    install,
+    onReload: (result) => metrics.certificateReloads.inc({ result }),
+    checks: {
+      names: config.certificateNames ?? [],
+      ...(config.servingCaFile ? { caFile: config.servingCaFile } : {}),
+    },
+    pollIntervalMs: config.certPollIntervalMs ?? 10_000,
+    log,
+    now,
+  });
+  metrics.certificateExpiry.collect = () =>
+    metrics.certificateExpiry.set(
+      reloader.current ? (reloader.current.notAfter.getTime() - now().getTime()) / 1000 : 0,
+    );
+  return reloader;
+}
+
+/** POST /mutate on its lean path, the probes, and a Status 404 for anything else. */
+function routes(
+  probes: (req: IncomingMessage, res: ServerResponse) => boolean,
+  mutate: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (isMutateRequest(req)) {
+      mutate(req, res);
+    } else if (!probes(req, res)) {
+      req.resume();
+      const path = (req.url ?? '').split('?', 1)[0];
+      sendJson(
+        res,
+        404,
+        statusBody(404, `no route ${req.method} ${path}; admission reviews go to POST /mutate`),
+      );
+    }
+  };
+}
+
+/** The plain-HTTP probes port, when one is configured. */
+async function startHealth(
+  config: WebhookConfig,
+  probes: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<Awaited<ReturnType<typeof startHttpServer>> | undefined> {
+  if (config.healthPort === undefined) return undefined;
+  return startHttpServer({
+    port: config.healthPort,
+    bindAddress: config.bindAddress,
+    handler: (req, res) => {
+      if (!probes(req, res)) sendJson(res, 404, statusBody(404, `no route ${req.method} ${req.url}`));
+    },
+  });
 }
 
 function nadsNotReady(nads: NadSource): string | undefined {
