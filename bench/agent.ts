@@ -10,6 +10,7 @@ import { rootedHost } from '../src/agent/host/rooted-host.js';
 import { simulatedLayout } from '../src/agent/host/simulated/layout.js';
 import { createSimulatedHost } from '../src/agent/host/simulated/simulated-host.js';
 import { observeHost } from '../src/agent/observe.js';
+import { kubeletFigures } from './agent-kubelet.js';
 
 export interface Figure {
   name: string;
@@ -63,7 +64,7 @@ const discovery: Figure = {
   },
 };
 
-export const FIGURES: Figure[] = [discovery];
+export const FIGURES: Figure[] = [discovery, ...kubeletFigures()];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

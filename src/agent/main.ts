@@ -68,6 +68,8 @@ export interface AgentDeps {
   /** The agent's Lease (liveness), renewed while the agent runs. */
   lease?: { start(): void; stop(): void };
   metrics?: AgentMetrics;
+  /** Told after each Allocate the kubelet made (the benchmark times allocation → report from here). */
+  onAllocated?: (resourceName: string, ids: readonly string[]) => void;
 }
 
 export interface Agent {
@@ -97,7 +99,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       events: {
         ...devicePluginEvents(metrics),
         // The kubelet records the allocation right after Allocate returns; read it back at once.
-        allocated: () => setTimeout(() => void poller.pollSoon(), 20).unref(),
+        allocated: (resourceName, ids) => {
+          setTimeout(() => void poller.pollSoon(), 20).unref();
+          deps.onAllocated?.(resourceName, ids);
+        },
       },
     },
   );
