@@ -9,6 +9,7 @@ import type { NodeNetworkStateStatus } from '../../api/wirespeed-v1alpha1.js';
 import { indexReport } from './capacity.js';
 import type { ContainerDemand, ContainerKind, PodDemand } from './demand.js';
 import { fitNode } from './fit.js';
+import { Ledger } from './ledger.js';
 
 const POOLS = ['intel.com/sriov_a', 'intel.com/sriov_b'] as const;
 
@@ -153,14 +154,14 @@ function kubelet(devices: Device[], demand: PodDemand, scope: 'pod' | 'container
     const k = affinity(demand.pod, false);
     if (k === undefined) return { admitted: false, numaNode: null };
     for (const c of demand.containers) if (!allocate(c, k)) return { admitted: false, numaNode: null };
-    return { admitted: true, numaNode: k };
+    return { admitted: true, numaNode: k, devices: devs };
   }
   for (const c of demand.containers) {
     const k = affinity(c.demand, true);
     if (k === undefined || !allocate(c, k)) return { admitted: false, numaNode: null };
     if (k !== null) chosen.add(k);
   }
-  return { admitted: true, numaNode: chosen.size === 1 ? [...chosen][0]! : null };
+  return { admitted: true, numaNode: chosen.size === 1 ? [...chosen][0]! : null, devices: devs };
 }
 
 function rank(d: Device, k: number | null): number {
@@ -223,6 +224,45 @@ describe('restricted fit against the kubelet', () => {
         expect(fitNode(demand, { capacity }).fits).toBe(kubeletRestricted(devices, demand.pod));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('a burst against the ledger, with reports that never catch up', () => {
+  it('every pod the fit admits (under the ledger) the kubelet admits too: no TopologyAffinityError', () => {
+    fc.assert(
+      fc.property(
+        fc.array(devicesArb, { minLength: 1, maxLength: 3 }),
+        fc.array(containersArb, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom<'pod' | 'container'>('pod', 'container'),
+        (nodes, pods, scope) => {
+          // The reports are taken once; only the ledger knows what was placed since.
+          const capacities = nodes.map((devices) => indexReport(reportOf(devices, scope)));
+          const state = nodes.map((devices) => devices);
+          const ledger = new Ledger({ ttlMs: 60_000, maxReservations: 1000 });
+          pods.forEach((cs, p) => {
+            const demand = podDemandOf(cs);
+            if (demand.pod.size === 0) return;
+            const fits = capacities.map((capacity, i) =>
+              fitNode(demand, { capacity, held: ledger.heldOn(`n${i}`) }),
+            );
+            const best = fits.reduce<number | undefined>(
+              (b, f, i) => (f.fits && (b === undefined || f.score > fits[b]!.score) ? i : b),
+              undefined,
+            );
+            if (best === undefined) return;
+            const judged = kubelet(state[best]!, demand, scope);
+            expect(judged.admitted).toBe(true);
+            expect(judged.numaNode).toBe(fits[best]!.numaNode);
+            state[best] = judged.devices!;
+            ledger.reserve(
+              { podUid: `p${p}`, node: `n${best}`, numaNode: fits[best]!.numaNode, demand: demand.pod },
+              p,
+            );
+          });
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
