@@ -165,46 +165,31 @@ export function parseBounded(raw: Buffer, maxDepth: number): Parsed {
   }
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
 /**
- * The deepest nesting of `[` and `{` outside strings, stopping once past `stopAbove`. Strings are skipped
- * with `indexOf` (native), since in Kubernetes objects they are most of the bytes; malformed input is left
- * to JSON.parse to describe.
+ * The deepest nesting of `[` and `{` outside strings, stopping once past `stopAbove`. One pass over the bytes
+ * (a plain loop beats `indexOf` here: Kubernetes objects are many short strings); malformed input is left to
+ * JSON.parse to describe.
  */
 export function nestingDepth(raw: Buffer, stopAbove: number): number {
   let depth = 0;
   let deepest = 0;
-  let i = 0;
   const n = raw.length;
-  while (i < n) {
+  for (let i = 0; i < n; i++) {
     const b = raw[i]!;
-    if (b === QUOTE) {
-      i = endOfString(raw, i + 1);
-      continue;
-    }
-    if (b === 0x5b || b === 0x7b) {
+    if (b === 0x22) {
+      // Skip the string; a backslash escapes the byte after it.
+      for (i++; i < n; i++) {
+        const c = raw[i]!;
+        if (c === 0x5c) i++;
+        else if (c === 0x22) break;
+      }
+    } else if (b === 0x5b || b === 0x7b) {
       depth++;
       if (depth > deepest) {
         deepest = depth;
         if (deepest > stopAbove) return deepest;
       }
     } else if (b === 0x5d || b === 0x7d) depth--;
-    i++;
   }
   return deepest;
-}
-
-/** Index just past the quote closing a string whose contents start at `from` (or the end of the input). */
-function endOfString(raw: Buffer, from: number): number {
-  let at = from;
-  for (;;) {
-    const quote = raw.indexOf(QUOTE, at);
-    if (quote < 0) return raw.length;
-    let backslashes = 0;
-    while (quote - 1 - backslashes >= from && raw[quote - 1 - backslashes] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    at = quote + 1;
-  }
 }
