@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type JsonEndpointOptions,
@@ -65,6 +66,24 @@ describe('nestingDepth', () => {
     expect(nestingDepth(Buffer.from('{"a":[1,{"b":"[[[[\\"[["}]}'), 100)).toBe(3);
     expect(nestingDepth(Buffer.from('"{{{{"'), 100)).toBe(0);
     expect(nestingDepth(Buffer.from('[[[[[[[[[[[[[[[['), 4)).toBe(5);
+  });
+});
+
+/** The nesting depth of a parsed JSON value, for comparison. */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + Math.max(0, ...children.map(depthOf));
+}
+
+describe('nestingDepth, for any JSON', () => {
+  it('is the depth of the parsed value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 12 }), (value) => {
+        expect(nestingDepth(Buffer.from(JSON.stringify(value)), 1000)).toBe(depthOf(value));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
