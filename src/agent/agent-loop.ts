@@ -15,11 +15,13 @@ import type { AgentMetrics } from './metrics.js';
 import { observeHost } from './observe.js';
 import type { PodResourcesPoller } from './podresources/poller.js';
 import { type PolicySync, policySync } from './policy-outcomes.js';
+import type { ReporterInput } from './report/reporter.js';
 
 export class AgentLoop {
   host: ObservedHost | undefined;
   pools: Pool[] = [];
   discoveryError: string | undefined;
+  serveError: string | undefined;
   stopping = false;
   private sync: PolicySync = { syncStatus: 'Succeeded', policyGenerations: {} };
   private lastSyncText = '';
@@ -55,7 +57,14 @@ export class AgentLoop {
     this.host = host;
     this.pools = keepHeldVanished(this.pools, selection.pools, heldDevices(this.poller.snapshot.pods));
     countDevices(this.deps.metrics, this.pools);
-    await this.plugins.sync(this.pools);
+    try {
+      await this.plugins.sync(this.pools);
+      this.serveError = undefined;
+    } catch (err) {
+      // e.g. a socket that cannot be bound; the next rediscovery tries again.
+      this.serveError = `serving the pools failed: ${(err as Error).message}`;
+      this.log.error({ err }, 'serving the pools failed');
+    }
     await this.publish();
   }
 
@@ -95,7 +104,14 @@ export class AgentLoop {
   private async publishOnce(): Promise<void> {
     const host = this.host;
     if (!host || this.stopping) return;
-    await this.deps.report.update({
+    // The reporter retries failed writes itself and says so in its readiness; nothing here may throw.
+    await this.deps.report.update(this.reportInput(host)).catch((err: unknown) => {
+      this.log.error({ err }, 'the report could not be handed over');
+    });
+  }
+
+  private reportInput(host: ObservedHost): ReporterInput {
+    return {
       pools: this.pools,
       allocatable: this.poller.snapshot.allocatable,
       podResources: this.poller.snapshot.pods,
@@ -107,7 +123,7 @@ export class AgentLoop {
       syncStatus: this.sync.syncStatus,
       ...(this.sync.syncMessage !== undefined ? { syncMessage: this.sync.syncMessage } : {}),
       policyGenerations: this.sync.policyGenerations,
-    });
+    };
   }
 }
 

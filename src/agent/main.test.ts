@@ -198,6 +198,19 @@ describe('startAgent', () => {
     expect(status.syncMessage).toMatch(/^policy wirespeed-agent\/all OverlappingVfRange: VFs 0-1 of PF /);
   });
 
+  it('a pool that cannot be served (socket path too long) shows in readiness; the agent keeps running', async () => {
+    const long = {
+      ...policy,
+      spec: { ...policy.spec, resourceName: `${'d'.repeat(60)}.example.com/${'n'.repeat(60)}` },
+    };
+    const a = await start(staticPolicies([long]));
+    expect(a.notReadyReason()).toMatch(
+      /^serving the pools failed: device-plugin socket path .* is longer than 107 bytes; use a shorter --device-plugin-dir$/,
+    );
+    await a.rediscover();
+    expect(a.pools().map((p) => p.devices.length)).toEqual([4]);
+  });
+
   it('stop removes its sockets', async () => {
     const a = await start();
     await a.stop();

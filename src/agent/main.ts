@@ -122,6 +122,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     return (
       deps.policies.notReadyReason() ??
       loop.discoveryError ??
+      loop.serveError ??
       (loop.host ? undefined : 'the host has not been read yet') ??
       plugins.notReadyReason() ??
       poller.notReadyReason() ??
