@@ -100,6 +100,29 @@ export interface InterfaceStatus {
 
 export type SyncStatus = 'Succeeded' | 'InProgress' | 'Failed' | 'NeedsEviction' | 'Stuck';
 
+/** What device setup applied to one PF (the policies' wish for it, and how far the host got). */
+export interface AppliedPf {
+  pciAddress: string;
+  name: string | null;
+  syncStatus: SyncStatus;
+  message?: string;
+  numVfs: number;
+  /** The PF MTU asked (the largest of its policies), null when none asks one. */
+  mtu: number | null;
+  /** The VF ranges of each pool on this PF, e.g. `0-3, 6`. */
+  pools: { resourceName: string; deviceType: DeviceType; vfs: string }[];
+  /** Pods holding VFs a refused change would destroy (NeedsEviction) or being evicted (InProgress). */
+  pods?: { namespace: string; name: string }[];
+}
+
+/** Hugepages asked of one NUMA node and page size, and what the kernel granted (read back). */
+export interface AppliedHugepages {
+  numaNode: number;
+  pageSize: string;
+  requested: number;
+  granted: number;
+}
+
 export interface NodeNetworkStateStatus {
   kubelet: KubeletTopology;
   pools: PoolStatus[];
@@ -111,6 +134,9 @@ export interface NodeNetworkStateStatus {
   syncMessage?: string;
   /** `namespace/name` → the generation of that NetworkNodePolicy last applied. */
   policyGenerations?: Record<string, number>;
+  /** Per PF a policy selects: what device setup applied. */
+  appliedPfs?: AppliedPf[];
+  appliedHugepages?: AppliedHugepages[];
 }
 
 export interface NodeNetworkState {

@@ -91,3 +91,16 @@ export async function vdpaPathsOf(k: Kernel, vf: string): Promise<string[]> {
   const n = await vhostIndex(k.root, name);
   return [vdpaDevice(name), ...(n === null ? [] : [devVhostVdpa(n)])];
 }
+
+/** `vdpa dev del <name>`: unbinds and removes the device. */
+export async function vdpaDel(root: string, name: string): Promise<void> {
+  const base = resolve(root);
+  if ((await readdir(base + realDir(name)).catch(() => null)) === null)
+    throw err('ENODEV', `vdpa dev del ${name}`, 'no such device');
+  const n = await vhostIndex(base, name);
+  await removePaths(base, [
+    vdpaDevice(name),
+    realDir(name),
+    ...(n === null ? [] : [devVhostVdpa(n)]),
+  ]);
+}
