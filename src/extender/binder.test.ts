@@ -24,7 +24,7 @@ function setup(answer: (path: string, opts: RequestOptions) => Promise<ApiRespon
   const reports = new NodeReports({ useLeases: false, leaseNamePrefix: 'x-', maxReportAgeMs: 0 });
   reports.setReport(nodeState('w1', { pools: { [A]: { 0: 1, 1: 1 } } }));
   const ledger = new Ledger({ ttlMs: 60_000, maxReservations: 100 });
-  const inflight = new InflightHolds(ledger, 3000);
+  const inflight = new InflightHolds(3000);
   const recent = new RecentPods();
   const decisions = createDecisions({
     reports,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { container, nodeState, podOf } from '../../test/support/fit.js';
-import { Ledger } from '../core/fit/index.js';
+import { Ledger, podDemand } from '../core/fit/index.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { createDecisions } from './decisions.js';
 import { InflightHolds } from './inflight.js';
@@ -15,7 +15,7 @@ function setup(opts: { ledger?: boolean; missingReport?: 'reject' | 'allow' } = 
   const metrics = createExtenderMetrics({ processMetrics: false });
   const reports = new NodeReports({ useLeases: false, leaseNamePrefix: 'x-', maxReportAgeMs: 0 });
   const ledger = opts.ledger === false ? undefined : new Ledger({ ttlMs: 60_000, maxReservations: 1000 });
-  const inflight = ledger ? new InflightHolds(ledger, 3000) : undefined;
+  const inflight = ledger ? new InflightHolds(3000) : undefined;
   const decisions = createDecisions({
     reports,
     ledger,
@@ -41,6 +41,11 @@ function setup(opts: { ledger?: boolean; missingReport?: 'reject' | 'allow' } = 
 }
 
 const pod = (name: string, n: number) => podOf(name, [container('app', { [A]: n })]);
+const podDemandOf = (p: ReturnType<typeof pod>) => {
+  const d = podDemand(p, new Set([A]));
+  if (!d.ok) throw new Error(d.problem.message);
+  return d.value;
+};
 const bound = (name: string, n: number, node: string, phase?: string): BoundPod => ({
   ...pod(name, n),
   metadata: { name, namespace: 'default', uid: `uid-${name}` },
@@ -97,6 +102,19 @@ describe('filter and prioritize', () => {
       { node: 'w2', score: 0 },
       { node: 'w9', score: 0 },
     ]);
+  });
+});
+
+describe('prioritize right after filter', () => {
+  it('reuses the filter scores for the same pod within a second, and computes them afresh later', () => {
+    const { decisions, reports, tick } = setup({ ledger: false });
+    decisions.filter({ pod: pod('p', 2), nodeNames: ['w1', 'w2'] });
+    reports.setReport(nodeState('w1', { pools: { [A]: { 0: 4, 1: 4 } } }));
+    expect(decisions.prioritize({ pod: pod('p', 2), nodeNames: ['w1'] })).toEqual([
+      { node: 'w1', score: 10 },
+    ]);
+    tick(1000);
+    expect(decisions.prioritize({ pod: pod('p', 2), nodeNames: ['w1'] })).toEqual([{ node: 'w1', score: 6 }]);
   });
 });
 
@@ -161,15 +179,19 @@ describe('in-flight holds', () => {
 
   it('give way to the reservation once the pod is seen bound, and lapse after their TTL', () => {
     const { decisions, feed, ledger, inflight, tick } = setup();
+    // w2 has one free device per NUMA node: a (1) is held on NUMA node 0 there.
     decisions.filter({ pod: pod('a', 1), nodeNames: ['w1', 'w2'] });
     expect(inflight!.size).toBe(1);
-    expect(ledger!.size).toBe(2);
+    expect(ledger!.size).toBe(0);
+    // Without the hold, x would be predicted on NUMA node 0 too.
+    expect(decisions.fitOn(podDemandOf(pod('x', 1)), 'w2').numaNode).toBe(1);
     feed!.onPod(bound('a', 1, 'w2'));
     expect(inflight!.size).toBe(0);
     expect(ledger!.reservationsOn('w2').map((r) => r.podUid)).toEqual(['uid-a']);
     decisions.filter({ pod: pod('b', 1), nodeNames: ['w1'] });
+    expect(inflight!.size).toBe(1);
     tick(3000);
     decisions.filter({ pod: pod('c', 1), nodeNames: [] });
-    expect(ledger!.reservationsOn('w1')).toEqual([]);
+    expect(inflight!.size).toBe(0);
   });
 });

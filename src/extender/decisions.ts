@@ -67,11 +67,21 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       {
         capacity: report.kind === 'missing' ? undefined : report.capacity,
         stale: report.kind === 'stale',
-        held: ledger?.heldOn(node) ?? NOTHING_HELD,
+        held: deps.inflight
+          ? deps.inflight.heldOn(node, ledger?.heldOn(node) ?? NOTHING_HELD)
+          : (ledger?.heldOn(node) ?? NOTHING_HELD),
       },
       options,
     );
   };
+
+  /**
+   * The scheduler calls prioritize right after filter, for the same pod and the nodes that passed: the
+   * filter's scores are reused for a moment rather than computed twice. Scores only rank nodes the filter
+   * already admitted, so a report that changed within that moment costs nothing but a slightly older rank.
+   */
+  let lastFilter: { uid: string; at: number; scores: Map<string, number> } | undefined;
+  const REUSE_MS = 1000;
 
   const filter = (request: NodesRequest): FilterDecision => {
     const decision: FilterDecision = { fits: [], failed: {}, unresolvable: {} };
@@ -90,12 +100,14 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     // The pod's own holds from an earlier attempt must not count against it.
     if (uid) inflight?.clear(uid);
     const passed: [string, number | null][] = [];
+    const scores = new Map<string, number>();
     const rejected = new Map<string, number>();
     for (const node of request.nodeNames) {
       const f = fitOn(demand.value, node, nowMs);
       if (f.fits) {
         decision.fits.push(node);
         passed.push([node, f.numaNode]);
+        scores.set(node, f.score);
         continue;
       }
       const reason = f.reason ?? 'does not fit';
@@ -105,15 +117,23 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       rejected.set(kind, (rejected.get(kind) ?? 0) + 1);
     }
     for (const [reason, n] of rejected) metrics.rejected.inc({ reason }, n);
-    if (uid) inflight?.hold(uid, demand.value.pod, passed, nowMs);
+    if (uid) {
+      inflight?.hold(uid, demand.value.pod, passed, nowMs);
+      lastFilter = { uid, at: nowMs, scores };
+    }
     return decision;
   };
 
   const prioritize = (request: NodesRequest): { node: string; score: number }[] => {
-    const demand = demandOf(request.pod);
-    if (!demand.ok) return request.nodeNames.map((node) => ({ node, score: 0 }));
     const nowMs = deps.now();
     const uid = request.pod.metadata?.uid;
+    const reuse = uid !== undefined && lastFilter?.uid === uid && nowMs - lastFilter.at < REUSE_MS;
+    if (reuse) {
+      const cached = lastFilter!.scores;
+      return request.nodeNames.map((node) => ({ node, score: cached.get(node) ?? 0 }));
+    }
+    const demand = demandOf(request.pod);
+    if (!demand.ok) return request.nodeNames.map((node) => ({ node, score: 0 }));
     const inflight = uid ? deps.inflight : undefined;
     if (uid) inflight?.clear(uid);
     const passed: [string, number | null][] = [];

@@ -4,22 +4,41 @@
  * milliseconds, far longer than a scheduling cycle). Without a hold, the next pod's filter sees the devices the
  * first one is about to take as free, and the two can land on the same NUMA node: the race the ledger alone
  * leaves open. So the filter holds the pod's demand on every node it passed, each on the NUMA node the fit
- * chose, until the pod is seen bound (the ledger's own reservation on the chosen node replaces them), filtered
- * again, deleted, or `ttlMs` passes (the scheduler gave up on it). Pessimistic only for that short window and
- * only where the two pods would not both fit.
+ * chose there, until the pod is seen bound (the ledger's reservation on the chosen node replaces them), is
+ * filtered again, is deleted, or `ttlMs` passes (the scheduler gave up on it). Pessimistic only for that short
+ * window and only where the two pods would not both fit; the binding that ends the window is a cluster event,
+ * which requeues a pod rejected meanwhile.
+ *
+ * Kept apart from the ledger and cheap on the hot path: a hold is one map of node → NUMA node; a node no pod in
+ * flight passed reads the ledger's own counts, and one that some did is summed into a scratch object reused
+ * from call to call (the fit reads it and keeps nothing).
  */
-import type { Demand, Ledger } from '../core/fit/index.js';
+import type { Demand, Held } from '../core/fit/index.js';
 
-const SEPARATOR = '\u0000';
+interface Hold {
+  demand: Demand;
+  numaByNode: Map<string, number | null>;
+  expiresAt: number;
+}
+
+interface Scratch {
+  byNuma: Map<number, Map<string, number>>;
+  anyNuma: Map<string, number>;
+  total: Map<string, number>;
+}
+
+function add(m: Map<string, number>, pool: string, n: number): void {
+  m.set(pool, (m.get(pool) ?? 0) + n);
+}
 
 export class InflightHolds {
-  /** Pod UID → when its holds lapse; insertion order is expiry order (the TTL is fixed). */
-  private readonly holds = new Map<string, { nodes: string[]; expiresAt: number }>();
+  /** Pod UID → its holds; insertion order is expiry order (the TTL is fixed). */
+  private readonly holds = new Map<string, Hold>();
+  private readonly scratch: Scratch = { byNuma: new Map(), anyNuma: new Map(), total: new Map() };
+  /** Inner per-NUMA maps of the scratch, kept for reuse. */
+  private readonly spare: Map<string, number>[] = [];
 
-  constructor(
-    private readonly ledger: Ledger,
-    private readonly ttlMs: number,
-  ) {}
+  constructor(private readonly ttlMs: number) {}
 
   /** Replaces the pod's holds with one per node that passed, on the NUMA node predicted there. */
   hold(
@@ -28,29 +47,70 @@ export class InflightHolds {
     passed: ReadonlyArray<readonly [node: string, numaNode: number | null]>,
     now: number,
   ): void {
-    this.clear(uid);
+    this.holds.delete(uid);
     if (demand.size === 0 || passed.length === 0) return;
-    for (const [node, numaNode] of passed) {
-      this.ledger.reserve({ podUid: `${uid}${SEPARATOR}${node}`, node, numaNode, demand }, now);
-    }
-    this.holds.set(uid, { nodes: passed.map(([node]) => node), expiresAt: now + this.ttlMs });
+    this.holds.set(uid, { demand, numaByNode: new Map(passed), expiresAt: now + this.ttlMs });
   }
 
   clear(uid: string): void {
-    const held = this.holds.get(uid);
-    if (!held) return;
     this.holds.delete(uid);
-    for (const node of held.nodes) this.ledger.release(`${uid}${SEPARATOR}${node}`);
   }
 
   expire(now: number): void {
     for (const [uid, held] of this.holds) {
       if (held.expiresAt > now) break;
-      this.clear(uid);
+      this.holds.delete(uid);
     }
   }
 
   get size(): number {
     return this.holds.size;
+  }
+
+  /**
+   * What the fit must take away on `node`: the ledger's `held` plus every hold there. Returns `held` itself when
+   * nothing in flight passed the node; otherwise the scratch object, valid until the next call.
+   */
+  heldOn(node: string, held: Held): Held {
+    if (this.holds.size === 0) return held;
+    let scratch: Scratch | undefined;
+    for (const hold of this.holds.values()) {
+      if (!hold.numaByNode.has(node)) continue;
+      scratch ??= this.reset(held);
+      const numaNode = hold.numaByNode.get(node);
+      let target = scratch.anyNuma;
+      if (numaNode !== null && numaNode !== undefined && numaNode >= 0) {
+        let inner = scratch.byNuma.get(numaNode);
+        if (!inner) {
+          inner = this.spare.pop() ?? new Map();
+          scratch.byNuma.set(numaNode, inner);
+        }
+        target = inner;
+      }
+      for (const [pool, n] of hold.demand) {
+        add(target, pool, n);
+        add(scratch.total, pool, n);
+      }
+    }
+    return scratch ?? held;
+  }
+
+  private reset(held: Held): Scratch {
+    const s = this.scratch;
+    for (const inner of s.byNuma.values()) {
+      inner.clear();
+      this.spare.push(inner);
+    }
+    s.byNuma.clear();
+    s.anyNuma.clear();
+    s.total.clear();
+    for (const [numaNode, pools] of held.byNuma) {
+      const inner = this.spare.pop() ?? new Map();
+      for (const [pool, n] of pools) inner.set(pool, n);
+      s.byNuma.set(numaNode, inner);
+    }
+    for (const [pool, n] of held.anyNuma) s.anyNuma.set(pool, n);
+    for (const [pool, n] of held.total) s.total.set(pool, n);
+    return s;
   }
 }

@@ -56,7 +56,7 @@ export async function startExtender(config: ExtenderConfig, deps: ExtenderDeps):
     ? new Ledger({ ttlMs: config.reservationTtlMs, maxReservations: config.maxReservations })
     : undefined;
   const recent = new RecentPods();
-  const inflight = ledger ? new InflightHolds(ledger, config.inflightTtlMs) : undefined;
+  const inflight = ledger ? new InflightHolds(config.inflightTtlMs) : undefined;
   const decisions = createDecisions({
     reports,
     ledger,
