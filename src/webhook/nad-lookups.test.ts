@@ -96,6 +96,15 @@ describe('NadLookups', () => {
     expect(gets).toHaveLength(1002);
   });
 
+  it('answers names over the per-request cap from a live informer as absent, not refused', () => {
+    const { subject, gets, counts } = lookups({ trusted: () => true, maxPerRequest: 3 });
+    const request = subject.forRequest(new AbortController().signal);
+    const answers = Array.from({ length: 10 }, (_, i) => request.get('ns', `typo-${i}`));
+    expect(gets).toHaveLength(3);
+    expect(answers.slice(3)).toEqual(Array.from({ length: 7 }, () => undefined));
+    expect(counts).toEqual({ trusted: 7 });
+  });
+
   it('believes a live informer about absent names once the miss budget is spent', () => {
     const { subject, gets, counts, advance } = lookups({ trusted: () => true, trustedMissGetsPerSecond: 2 });
     for (let i = 0; i < 20; i++) void subject.get('ns', `typo-${i}`);

@@ -48,6 +48,12 @@ export interface NadLookupsOptions {
   count(result: LookupResult): void;
 }
 
+/** Which distinct names one request may still cause a GET for. */
+interface RequestBudget {
+  allows(key: string): boolean;
+  spend(key: string): void;
+}
+
 interface InFlight {
   promise: Promise<MaybeNad>;
   controller: AbortController;
@@ -83,22 +89,18 @@ export class NadLookups {
   forRequest(signal: AbortSignal): { get(namespace: string, name: string): MaybeNad | Promise<MaybeNad> } {
     const max = this.opts.maxPerRequest ?? 8;
     const fetched = new Set<string>();
-    return {
-      get: (namespace, name) =>
-        this.lookup(namespace, name, signal, (key) => {
-          if (fetched.has(key)) return true;
-          if (fetched.size >= max) return false;
-          fetched.add(key);
-          return true;
-        }),
+    const budget: RequestBudget = {
+      allows: (key) => fetched.has(key) || fetched.size < max,
+      spend: (key) => fetched.add(key),
     };
+    return { get: (namespace, name) => this.lookup(namespace, name, signal, budget) };
   }
 
   private lookup(
     namespace: string,
     name: string,
     signal: AbortSignal | undefined,
-    admit?: (key: string) => boolean,
+    budget?: RequestBudget,
   ): MaybeNad | Promise<MaybeNad> {
     const cached = this.opts.cached(namespace, name);
     if (cached) {
@@ -111,11 +113,14 @@ export class NadLookups {
       return undefined;
     }
     const running = this.inFlight.get(key);
-    if (!running && this.opts.trusted() && !this.takeToken()) {
+    const allowed = budget?.allows(key) ?? true;
+    // A live informer holds every NAD: its "absent" is the answer once this request's budget or the
+    // process's GET budget is spent. Only a cache that cannot be trusted refuses the pod instead.
+    if (!running && this.opts.trusted() && !(allowed && this.takeToken())) {
       this.opts.count('trusted');
       return undefined;
     }
-    if (admit && !admit(key)) {
+    if (!allowed) {
       this.opts.count('refused');
       const max = this.opts.maxPerRequest ?? 8;
       return Promise.reject(
@@ -124,6 +129,7 @@ export class NadLookups {
         ),
       );
     }
+    budget?.spend(key);
     if (running) {
       this.opts.count('shared');
       return this.join(running, signal);

@@ -123,6 +123,34 @@ describe('the real API server calls the webhook', () => {
     expect(message).toContain(`network-attachment-definition ${NS}/nope not found`);
   });
 
+  it('answers a dry-run pod naming 60 unknown NADs from its cache, with a handful of GETs at most', async () => {
+    const count = async (result: string) =>
+      (await webhook.metrics.nadLookups.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const before = {
+      miss: await count('miss'),
+      absent: await count('absent'),
+      trusted: await count('trusted'),
+    };
+    const networks = Array.from({ length: 60 }, (_, i) => `unknown-${i}`).join(',');
+    let message = '';
+    try {
+      await core.createNamespacedPod({
+        namespace: NS,
+        dryRun: 'All',
+        body: pod('many-unknown', { 'k8s.v1.cni.cncf.io/networks': networks }),
+      });
+    } catch (err) {
+      if (!(err instanceof ApiException)) throw err;
+      message = JSON.parse(String(err.body)).message as string;
+    }
+    expect(message).toContain(`network-attachment-definition ${NS}/unknown-0 not found`);
+    // The informer is synced and watching: beyond the request's 8 lookups (and the process's small GET
+    // budget) a miss is believed absent, not fetched.
+    const gets = (await count('miss')) + (await count('absent')) - before.miss - before.absent;
+    expect(gets).toBeLessThanOrEqual(8);
+    expect((await count('trusted')) - before.trusted).toBeGreaterThanOrEqual(52);
+  });
+
   it('never sees a pod without the network annotations (matchConditions)', async () => {
     const before = await webhook.requests();
     await core.createNamespacedPod({ namespace: NS, body: pod('plain', { unrelated: 'x' }) });
