@@ -1,8 +1,9 @@
 /**
- * The webhook decides at creation only, so the network annotations must not change afterwards: the
- * ValidatingAdmissionPolicy in manifests/ refuses that in the real API server. The attack it stops: a pod
- * created without the annotation (held by a scheduling gate), annotated by UPDATE, then released, would be
- * bound to a node without its devices or its NAD's node selector.
+ * The attacks of issue 7 against the real API server. The webhook decides at creation only, so the network
+ * annotations must not change afterwards: the ValidatingAdmissionPolicy in manifests/ refuses that. The attack
+ * it stops: a pod created without the annotation (held by a scheduling gate), annotated by UPDATE, then
+ * released, would be bound to a node without its devices or its NAD's node selector. Then, with the webhook
+ * registered: a tenant's NAD granting the node's root, and a pod naming a NAD 40,000 times.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,10 @@ import {
   KubernetesObjectApi,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
+import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { useControlPlane } from './support.js';
 
@@ -146,5 +149,65 @@ describe('the ValidatingAdmissionPolicy on a real API server', () => {
       const stored = await core.readNamespacedPod({ name, namespace: NS });
       expect(stored.spec?.nodeName).toBeUndefined();
     }
+  });
+});
+
+/** The message the API server gives the client for a rejected create (a server-side dry run). */
+async function dryRunError(namespace: string, annotations: Record<string, string>): Promise<string> {
+  try {
+    await core.createNamespacedPod({
+      namespace,
+      dryRun: 'All',
+      body: {
+        metadata: { name: 'victim', annotations },
+        spec: { containers: [{ name: 'app', image: 'x', resources: { requests: { memory: '1Gi' } } }] },
+      },
+    });
+  } catch (err) {
+    if (err instanceof ApiException) return JSON.parse(String(err.body)).message as string;
+    throw err;
+  }
+  throw new Error('create succeeded; expected a denial');
+}
+
+describe('the webhook on a real API server, against hostile NADs and pods', () => {
+  let webhook: LocalWebhook;
+  beforeAll(async () => {
+    webhook = await startLocalWebhook(plane.cp);
+    await core.createNamespace({ body: { metadata: { name: 'tenant' } } });
+    const evil = {
+      'k8s.v1.cni.cncf.io/resourceName': 'example.com/vhost',
+      'wirespeed.io/mounts': '/:/host,/var/run/docker.sock',
+    };
+    await createNad(plane.cp.kc, 'tenant', nadObject('evil', evil));
+    await createNad(plane.cp.kc, NS, nadObject('evil', evil));
+  });
+  afterAll(async () => {
+    await webhook?.stop();
+  });
+
+  it('refuses another team’s pod selecting a tenant NAD that grants / and the Docker socket, without its paths', async () => {
+    const message = await dryRunError(NS, { [NETS]: 'tenant/evil' });
+    expect(message).toBe(
+      'admission webhook "inject.wirespeed.io" denied the request: network tenant/evil is not permitted for pods in namespace trust: it asks for host mounts or hugepages, which only networks in the pod\'s own namespace or in a namespace the administrator trusts (--trusted-nad-namespaces) may grant; ask the owners of namespace tenant or the cluster administrator',
+    );
+    expect(message).not.toContain('docker.sock');
+  });
+
+  it('refuses the same NAD in the pod’s own namespace, naming the path off the allow-list', async () => {
+    expect(await dryRunError(NS, { [NETS]: 'evil' })).toContain(
+      "network-attachment-definition trust/evil annotation wirespeed.io/mounts asks for host path /, which the webhook's allow-list does not permit",
+    );
+  });
+
+  it('refuses a pod naming a NAD 40,000 times by the cap, before any lookup', async () => {
+    const started = Date.now();
+    const message = await dryRunError(NS, { [NETS]: Array(40_000).fill('evil').join(',') });
+    expect(message).toContain(
+      'network annotation selects more than 64 networks; a pod may select at most 64 (the cluster administrator sets the limit with the webhook flag --max-networks)',
+    );
+    process.stdout.write(
+      `40,000-element pod refused in ${Date.now() - started} ms (API server round trip)\n`,
+    );
   });
 });
