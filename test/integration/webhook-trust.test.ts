@@ -201,13 +201,9 @@ describe('the webhook on a real API server, against hostile NADs and pods', () =
   });
 
   it('refuses a pod naming a NAD 40,000 times by the cap, before any lookup', async () => {
-    const started = Date.now();
     const message = await dryRunError(NS, { [NETS]: Array(40_000).fill('evil').join(',') });
     expect(message).toContain(
       'network annotation selects more than 64 networks; a pod may select at most 64 (the cluster administrator sets the limit with the webhook flag --max-networks)',
-    );
-    process.stdout.write(
-      `40,000-element pod refused in ${Date.now() - started} ms (API server round trip)\n`,
     );
   });
 });
