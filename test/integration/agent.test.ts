@@ -26,7 +26,9 @@ import { bindDriver, createSimulatedHost } from '../../src/agent/host/simulated/
 import { type Agent, startAgent } from '../../src/agent/main.js';
 import { createAgentMetrics } from '../../src/agent/metrics.js';
 import { clusterDeps } from '../../src/agent/production.js';
+import type { NodeResourceTopology } from '../../src/api/nrt-v1alpha2.js';
 import type { NetworkNodePolicy, NodeNetworkState } from '../../src/api/wirespeed-v1alpha1.js';
+import { agentLeaseName } from '../../src/core/report/liveness.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -173,6 +175,7 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
       detail: () => agent.notReadyReason() ?? '',
     });
     const report = (await state())?.status;
+    expect(report?.syncStatus).toBe('Succeeded');
     expect(report?.policyGenerations).toEqual({ 'wirespeed-agent/net': 1, 'wirespeed-agent/vfio': 1 });
     expect(report?.kubelet).toEqual({
       topologyManagerPolicy: 'single-numa-node',
@@ -196,6 +199,22 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
         ],
       },
     ]);
+  });
+
+  it('publishes NodeResourceTopology zones per NUMA node and renews its Lease', async () => {
+    const nrt = await waitFor('the NodeResourceTopology', async () => {
+      const got = await api.json(`/apis/topology.node.k8s.io/v1alpha2/noderesourcetopologies/${NODE}`);
+      return got.status === 200 ? (got.body as NodeResourceTopology) : undefined;
+    });
+    expect(nrt.zones.map((z) => [z.name, z.resources?.find((r) => r.name === VFIO)?.available])).toEqual([
+      ['node-0', '2'],
+      ['node-1', '2'],
+    ]);
+    const lease = await api.json(
+      `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${agentLeaseName(NODE)}`,
+    );
+    expect(lease.status).toBe(200);
+    expect((lease.body as { spec?: { holderIdentity?: string } }).spec?.holderIdentity).toBe(NODE);
   });
 
   let first: { numa: 0 | 1; ids: string[] } | undefined;
