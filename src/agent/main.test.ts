@@ -14,6 +14,7 @@ import {
   readSimulatedLayout,
   removeVf,
   setCarrier,
+  setNumVfs,
 } from './host/simulated/simulated-host.js';
 import { type Agent, type AgentConfig, type ReportSink, startAgent } from './main.js';
 import { staticNodePods } from './podresources/node-pods.js';
@@ -87,16 +88,19 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function start(policies = staticPolicies([policy])) {
-  agent = await startAgent(config(), {
-    log: silentLogger,
-    host: rootedHost(hostDir),
-    policies,
-    selectPools,
-    nodePods: staticNodePods(new Map([['telco/cnf-1', { uid: 'uid-1', phase: 'Running' }]])),
-    nodeLabels: () => ({}),
-    report: sink,
-  });
+async function start(policies = staticPolicies([policy]), over: Partial<AgentConfig> = {}) {
+  agent = await startAgent(
+    { ...config(), ...over },
+    {
+      log: silentLogger,
+      host: rootedHost(hostDir),
+      policies,
+      selectPools,
+      nodePods: staticNodePods(new Map([['telco/cnf-1', { uid: 'uid-1', phase: 'Running' }]])),
+      nodeLabels: () => ({}),
+      report: sink,
+    },
+  );
   return agent;
 }
 
@@ -157,6 +161,23 @@ describe('startAgent', () => {
         `${vfAddress(pf1!, 0)} Healthy`,
         `${vfAddress(pf1!, 1)} Unhealthy`,
       ]),
+    );
+    expect(kubelet.registrations).toHaveLength(1);
+  });
+
+  it('VFs created after start are found by the periodic rediscovery and pushed', async () => {
+    const layout = await readSimulatedLayout(hostDir);
+    const wide = { ...policy, spec: { ...policy.spec, numVfs: 4 } };
+    await start(staticPolicies([wide]), { rediscoverIntervalMs: 100 });
+    await vi.waitFor(() => expect(kubelet.latest('example.com/vf')?.devices).toHaveLength(4));
+    await setNumVfs(hostDir, layout.pfs[1]!.pciAddress, 4);
+    await vi.waitFor(() =>
+      expect(
+        kubelet
+          .latest('example.com/vf')
+          ?.devices?.map((d) => d.ID)
+          .slice(2),
+      ).toEqual([0, 1, 2, 3].map((i) => vfAddress(layout.pfs[1]!, i))),
     );
     expect(kubelet.registrations).toHaveLength(1);
   });
