@@ -90,6 +90,7 @@ export class InformerNadSource implements NadSource {
       transform: keep,
       watchTimeoutSeconds: 120,
       now,
+      ...(opts.listPageSize ? { pageSize: opts.listPageSize } : {}),
     });
     this.lookups = new NadLookups({
       negativeTtlMs: opts.negativeTtlMs,

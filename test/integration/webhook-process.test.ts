@@ -89,6 +89,12 @@ describe('NAD cache of large NADs against a real API server', () => {
       await createNad(plane.cp.kc, ns, nad);
     }
     const endpoint = loadKubeEndpoint(plane.cp.kubeconfigPath);
+    const paths: string[] = [];
+    const open = endpoint.open.bind(endpoint);
+    endpoint.open = (path, opts) => {
+      paths.push(path);
+      return open(path, opts);
+    };
     const source = new InformerNadSource(
       endpoint,
       silentLogger,
@@ -101,6 +107,10 @@ describe('NAD cache of large NADs against a real API server', () => {
     try {
       await source.start();
       expect(source.synced).toBe(true);
+      // Three pages of at most 5, the API server handing out continue tokens.
+      const lists = paths.filter((p) => p.includes('limit=5'));
+      expect(lists).toHaveLength(3);
+      expect(lists.filter((p) => p.includes('continue='))).toHaveLength(2);
       for (let i = 0; i < 12; i++) {
         const nad = source.get(ns, `big-${i}`) as NetworkAttachmentDefinition;
         expect(nad.spec).toBeUndefined();
