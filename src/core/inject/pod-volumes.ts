@@ -12,6 +12,17 @@ export class PodVolumes {
   private readonly containers: readonly Container[];
   private readonly podHasNoVolumes: boolean;
 
+  /** Per container, the mounts to append, flushed after every plan step so ops stay in container order. */
+  private readonly pendingMounts = new Map<number, VolumeMount[]>();
+  /**
+   * Per container, by normalised mount path, the mount there (the pod's own first, then ours), and the names
+   * mounted. Built once per container, so each check is a lookup rather than a scan and copy of the list.
+   */
+  private readonly mountIndex = new Map<number, { byPath: Map<string, VolumeMount>; names: Set<string> }>();
+  /** Volumes by name, and hostPath volumes by normalised host path; the pod's own win, as a scan would find. */
+  private readonly volumesByName = new Map<string, Volume>();
+  private readonly hostVolumes = new Map<string, Volume>();
+
   constructor(pod: Pod) {
     this.containers = pod.spec?.containers ?? [];
     this.existing = pod.spec?.volumes ?? [];
@@ -27,17 +38,6 @@ export class PodVolumes {
   mountNames(index: number): ReadonlySet<string> {
     return this.mountsOf(index).names;
   }
-
-  /** Per container, the mounts to append, flushed after every plan step so ops stay in container order. */
-  private readonly pendingMounts = new Map<number, VolumeMount[]>();
-  /**
-   * Per container, by normalised mount path, the mount there (the pod's own first, then ours), and the names
-   * mounted. Built once per container, so each check is a lookup rather than a scan and copy of the list.
-   */
-  private readonly mountIndex = new Map<number, { byPath: Map<string, VolumeMount>; names: Set<string> }>();
-  /** Volumes by name, and hostPath volumes by normalised host path; the pod's own win, as a scan would find. */
-  private readonly volumesByName = new Map<string, Volume>();
-  private readonly hostVolumes = new Map<string, Volume>();
 
   private indexVolume(volume: Volume): void {
     if (!this.volumesByName.has(volume.name)) this.volumesByName.set(volume.name, volume);
