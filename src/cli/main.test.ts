@@ -41,6 +41,12 @@ describe('exit codes: one table for every command', () => {
 });
 
 describe('wirespeed run()', () => {
+  it('prints a usage error raised inside a command once, with exit 2', async () => {
+    const { code, stderr } = await runWith('install');
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toBe('wirespeed: say --print: install writes the manifests to stdout for kubectl apply\n');
+  });
+
   const runWith = async (...args: string[]) => {
     let stderr = '';
     const code = await run(['node', 'wirespeed', ...args], (t) => {
@@ -58,6 +64,7 @@ describe('wirespeed run()', () => {
       expect((await runWith('inject', '--no-such-flag')).code).toBe(EXIT.usage);
       expect((await runWith('dev-cluster', 'up', '--timeout', '60')).code).toBe(EXIT.usage);
       expect((await runWith('no-such-command')).code).toBe(EXIT.usage);
+      expect((await runWith('install')).code).toBe(EXIT.usage);
     } finally {
       process.stderr.write = original;
     }

@@ -48,11 +48,9 @@ export async function run(
     await program().parseAsync(args);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander has printed its own message (or the help) already.
-      if (err.exitCode === 0) return EXIT.ok;
-      return exitCodeOf(err);
-    }
+    // Errors commander raises itself (unknown option, a flag's parser refusing a value, help) are plain
+    // CommanderErrors it has already printed; an InvalidArgumentError thrown inside an action is not printed.
+    if (err instanceof CommanderError && err.constructor === CommanderError) return exitCodeOf(err);
     const message = errorMessage(err);
     if (!(err instanceof CommandExit) || message) stderr(`wirespeed: ${message}\n`);
     return exitCodeOf(err);
