@@ -80,7 +80,7 @@ export function createDecisions(deps: DecisionDeps): Decisions {
    * filter's scores are reused for a moment rather than computed twice. Scores only rank nodes the filter
    * already admitted, so a report that changed within that moment costs nothing but a slightly older rank.
    */
-  let lastFilter: { uid: string; at: number; scores: Map<string, number> } | undefined;
+  let lastFilter: { uid: string; at: number; fits: Map<string, Fit> } | undefined;
   const REUSE_MS = 1000;
 
   const filter = (request: NodesRequest): FilterDecision => {
@@ -99,15 +99,13 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     inflight?.expire(nowMs);
     // The pod's own holds from an earlier attempt must not count against it.
     if (uid) inflight?.clear(uid);
-    const passed: [string, number | null][] = [];
-    const scores = new Map<string, number>();
+    const passed = new Map<string, Fit>();
     const rejected = new Map<string, number>();
     for (const node of request.nodeNames) {
       const f = fitOn(demand.value, node, nowMs);
       if (f.fits) {
         decision.fits.push(node);
-        passed.push([node, f.numaNode]);
-        scores.set(node, f.score);
+        passed.set(node, f);
         continue;
       }
       const reason = f.reason ?? 'does not fit';
@@ -119,7 +117,7 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     for (const [reason, n] of rejected) metrics.rejected.inc({ reason }, n);
     if (uid) {
       inflight?.hold(uid, demand.value.pod, passed, nowMs);
-      lastFilter = { uid, at: nowMs, scores };
+      lastFilter = { uid, at: nowMs, fits: passed };
     }
     return decision;
   };
@@ -129,17 +127,17 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     const uid = request.pod.metadata?.uid;
     const reuse = uid !== undefined && lastFilter?.uid === uid && nowMs - lastFilter.at < REUSE_MS;
     if (reuse) {
-      const cached = lastFilter!.scores;
-      return request.nodeNames.map((node) => ({ node, score: cached.get(node) ?? 0 }));
+      const cached = lastFilter!.fits;
+      return request.nodeNames.map((node) => ({ node, score: cached.get(node)?.score ?? 0 }));
     }
     const demand = demandOf(request.pod);
     if (!demand.ok) return request.nodeNames.map((node) => ({ node, score: 0 }));
     const inflight = uid ? deps.inflight : undefined;
     if (uid) inflight?.clear(uid);
-    const passed: [string, number | null][] = [];
+    const passed = new Map<string, Fit>();
     const scores = request.nodeNames.map((node) => {
       const f = fitOn(demand.value, node, nowMs);
-      if (f.fits) passed.push([node, f.numaNode]);
+      if (f.fits) passed.set(node, f);
       return { node, score: f.score };
     });
     if (uid) inflight?.hold(uid, demand.value.pod, passed, nowMs);

@@ -17,7 +17,8 @@ import type { Demand, Held } from '../core/fit/index.js';
 
 interface Hold {
   demand: Demand;
-  numaByNode: Map<string, number | null>;
+  /** Node → the fit there: where it passed and on which NUMA node. */
+  numaByNode: ReadonlyMap<string, { readonly numaNode: number | null }>;
   expiresAt: number;
 }
 
@@ -40,16 +41,16 @@ export class InflightHolds {
 
   constructor(private readonly ttlMs: number) {}
 
-  /** Replaces the pod's holds with one per node that passed, on the NUMA node predicted there. */
+  /** Replaces the pod's holds with one per node that passed (node → its fit), on the NUMA node predicted there. */
   hold(
     uid: string,
     demand: Demand,
-    passed: ReadonlyArray<readonly [node: string, numaNode: number | null]>,
+    passed: ReadonlyMap<string, { readonly numaNode: number | null }>,
     now: number,
   ): void {
     this.holds.delete(uid);
-    if (demand.size === 0 || passed.length === 0) return;
-    this.holds.set(uid, { demand, numaByNode: new Map(passed), expiresAt: now + this.ttlMs });
+    if (demand.size === 0 || passed.size === 0) return;
+    this.holds.set(uid, { demand, numaByNode: passed, expiresAt: now + this.ttlMs });
   }
 
   clear(uid: string): void {
@@ -75,11 +76,11 @@ export class InflightHolds {
     if (this.holds.size === 0) return held;
     let scratch: Scratch | undefined;
     for (const hold of this.holds.values()) {
-      if (!hold.numaByNode.has(node)) continue;
+      const numaNode = hold.numaByNode.get(node)?.numaNode;
+      if (numaNode === undefined) continue;
       scratch ??= this.reset(held);
-      const numaNode = hold.numaByNode.get(node);
       let target = scratch.anyNuma;
-      if (numaNode !== null && numaNode !== undefined && numaNode >= 0) {
+      if (numaNode !== null && numaNode >= 0) {
         let inner = scratch.byNuma.get(numaNode);
         if (!inner) {
           inner = this.spare.pop() ?? new Map();

@@ -20,6 +20,8 @@ export type ReportLookup =
   | { kind: 'missing' }
   | { kind: 'stale'; why: StaleWhy; capacity: NodeCapacity };
 
+const MISSING: ReportLookup = { kind: 'missing' };
+
 export interface NodeReportOptions {
   /** Judge liveness by the agents' Leases (named `<leaseNamePrefix><node>`); false: only by reportTime. */
   useLeases: boolean;
@@ -29,9 +31,10 @@ export interface NodeReportOptions {
 }
 
 interface Held {
-  status: NodeNetworkStateStatus;
   /** The report indexed once here, so a filter call reads maps and never walks the report. */
   capacity: NodeCapacity;
+  /** The answer for a fresh report, built once: a lookup allocates nothing on the hot path. */
+  fresh: ReportLookup;
   reportMs: number;
 }
 
@@ -59,7 +62,11 @@ export class NodeReports {
     }
     const reportMs = Date.parse(status.reportTime);
     const capacity = indexReport(status);
-    this.reports.set(name, { status, capacity, reportMs: Number.isNaN(reportMs) ? 0 : reportMs });
+    this.reports.set(name, {
+      capacity,
+      fresh: { kind: 'fresh', capacity },
+      reportMs: Number.isNaN(reportMs) ? 0 : reportMs,
+    });
     for (const listener of this.listeners) listener(name, capacity);
   }
 
@@ -96,7 +103,7 @@ export class NodeReports {
 
   lookup(node: string, nowMs: number): ReportLookup {
     const held = this.reports.get(node);
-    if (!held) return { kind: 'missing' };
+    if (!held) return MISSING;
     if (this.opts.useLeases) {
       const deadline = this.leaseDeadlines.get(node);
       if (deadline === undefined) return { kind: 'stale', why: 'lease-missing', capacity: held.capacity };
@@ -105,11 +112,7 @@ export class NodeReports {
     if (this.opts.maxReportAgeMs > 0 && nowMs - held.reportMs > this.opts.maxReportAgeMs) {
       return { kind: 'stale', why: 'report-too-old', capacity: held.capacity };
     }
-    return { kind: 'fresh', capacity: held.capacity };
-  }
-
-  status(node: string): NodeNetworkStateStatus | undefined {
-    return this.reports.get(node)?.status;
+    return held.fresh;
   }
 
   capacity(node: string): NodeCapacity | undefined {
