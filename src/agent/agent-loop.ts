@@ -8,6 +8,7 @@ import type { ObservedHost } from '../core/host/observed.js';
 import { interfacesStatus } from '../core/pools/interfaces.js';
 import type { Pool } from '../core/pools/types.js';
 import type { Logger } from '../telemetry/logger.js';
+import { mergeSync, type SetupLoop } from './apply/agent-setup.js';
 import type { DevicePlugins } from './deviceplugin/device-plugins.js';
 import { heldDevices, keepHeldVanished } from './deviceplugin/vanished.js';
 import type { AgentDeps } from './main.js';
@@ -27,6 +28,8 @@ export class AgentLoop {
   private lastSyncText = '';
   readonly rediscover: () => Promise<void>;
   readonly publish: () => Promise<void>;
+  /** Device setup's part of the report (src/agent/apply), when the agent sets devices up. */
+  setupFields: () => ReturnType<SetupLoop['reportFields']> = () => ({});
 
   constructor(
     private readonly opts: { resourcePrefix: string; kubelet: KubeletTopology },
@@ -120,9 +123,7 @@ export class AgentLoop {
       numaNodes: host.numaNodes.map((n) => n.id),
       sriovCapable: host.pfs.length > 0,
       interfaces: interfacesStatus(host, this.pools),
-      syncStatus: this.sync.syncStatus,
-      ...(this.sync.syncMessage !== undefined ? { syncMessage: this.sync.syncMessage } : {}),
-      policyGenerations: this.sync.policyGenerations,
+      ...mergeSync(this.sync, this.setupFields()),
     };
   }
 }

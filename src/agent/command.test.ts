@@ -113,6 +113,9 @@ describe('agent command', () => {
       '--preferred-allocation',
       '--metrics-port',
       '--bind-address',
+      '--no-device-setup',
+      '--evict',
+      '--write-timeout',
       '--kubeconfig',
       '--log-level',
     ]);

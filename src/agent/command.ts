@@ -29,6 +29,10 @@ export interface AgentFlags {
   bindAddress: string;
   kubeconfig?: string;
   logLevel: string;
+  /** `--no-device-setup` sets it false: discover and serve only, never write to the host. */
+  deviceSetup: boolean;
+  evict: boolean;
+  writeTimeout: number;
 }
 
 /**
@@ -148,6 +152,20 @@ export function agentCommand(): Command {
       ),
     )
     .option('--bind-address <address>', 'address of --metrics-port', '0.0.0.0')
+    .option('--no-device-setup', 'never write to the host: discover and serve the VFs as they are')
+    .option(
+      '--evict',
+      'evict (Eviction API, PodDisruptionBudgets honoured) exactly the pods holding VFs a policy change would destroy, instead of refusing the change',
+      false,
+    )
+    .addOption(
+      durationOption(
+        '--write-timeout <duration>',
+        'a sysfs write that has not returned by then marks its PF Stuck (the writer process is killed)',
+        120_000,
+        { minMs: 100 },
+      ),
+    )
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option(
       '--log-level <level>',
@@ -183,6 +201,9 @@ Example:
           nodeName: config.nodeName,
           namespace: flags.namespace,
           hostRoot: flags.hostRoot,
+          ...(flags.deviceSetup
+            ? { setup: { evict: flags.evict, writeTimeoutMs: flags.writeTimeout, parallelism: 4 } }
+            : {}),
           ...(process.env.POD_NAME ? { holderIdentity: process.env.POD_NAME } : {}),
         },
         { log, metrics },

@@ -12,6 +12,7 @@ import type { Pool } from '../core/pools/types.js';
 import type { NodeReport } from '../core/report/accounting.js';
 import type { Logger } from '../telemetry/logger.js';
 import { AgentLoop } from './agent-loop.js';
+import { type SetupRunner, setupLoop } from './apply/agent-setup.js';
 import { DevicePlugins } from './deviceplugin/device-plugins.js';
 import type { PreferredAllocationPolicy } from './deviceplugin/preferred.js';
 import type { Host } from './host/host.js';
@@ -39,6 +40,8 @@ export interface AgentConfig {
   bindAddress: string;
   /** How often socket presence and registration are checked besides directory events. */
   socketCheckIntervalMs?: number;
+  /** How often device setup reconciles besides policy, label and pod changes (default: rediscoverIntervalMs). */
+  setupIntervalMs?: number;
 }
 
 /** Pool selection (`selectPools` of src/core/pools): policies × the observed host → pools and policy outcomes. */
@@ -70,6 +73,8 @@ export interface AgentDeps {
   metrics?: AgentMetrics;
   /** Told after each Allocate the kubelet made (the benchmark times allocation → report from here). */
   onAllocated?: (resourceName: string, ids: readonly string[]) => void;
+  /** Device setup from the policies (src/agent/apply); absent: the agent discovers and serves only. */
+  setup?: SetupRunner;
 }
 
 export interface Agent {
@@ -111,11 +116,28 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     { intervalMs: config.podResourcesIntervalMs, socket: config.podResourcesSocket },
     {
       log: log.child({ part: 'pod-resources' }),
-      onChange: () => void loop.publish(),
+      onChange: () => {
+        void loop.publish();
+        setup?.podsChanged();
+      },
       polled: (result) => metrics.podResourcesPolls.inc({ result }),
     },
   );
   const loop = new AgentLoop(config, { ...deps, metrics }, plugins, poller);
+  const setup = deps.setup
+    ? setupLoop({
+        setup: deps.setup,
+        log: log.child({ part: 'setup' }),
+        intervalMs: config.setupIntervalMs ?? config.rediscoverIntervalMs,
+        policies: () => deps.policies.policies(),
+        nodeLabels: deps.nodeLabels,
+        podResources: () => (poller.snapshot.allocatable === null ? null : poller.snapshot.pods),
+        pods: () => deps.nodePods.pods(),
+        changed: loop.rediscover,
+        report: () => void loop.publish(),
+      })
+    : undefined;
+  if (setup) loop.setupFields = setup.reportFields;
 
   const notReadyReason = (): string | undefined => {
     if (loop.stopping) return 'shutting down';
@@ -140,12 +162,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           config.bindAddress,
         );
   await plugins.start();
-  deps.policies.onChange(() => void loop.rediscover());
+  deps.policies.onChange(() => {
+    void loop.rediscover();
+    void setup?.kick();
+  });
   deps.nodePods.onChange(() => void loop.publish());
   await Promise.all([deps.policies.start(), deps.nodePods.start()]);
   deps.lease?.start();
   await loop.rediscover();
   await poller.start();
+  setup?.start();
   const timer = setInterval(() => void loop.rediscover(), config.rediscoverIntervalMs);
   timer.unref();
   log.info(
@@ -162,10 +188,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     async stop() {
       loop.stopping = true;
       clearInterval(timer);
+      setup?.stop();
       poller.stop();
       deps.policies.stop();
       deps.nodePods.stop();
       await plugins.stop();
+      await deps.setup?.close?.();
       deps.lease?.stop();
       await deps.report.stop();
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

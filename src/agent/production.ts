@@ -8,6 +8,9 @@ import { selectPools } from '../core/pools/select-pools.js';
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
 import type { Logger } from '../telemetry/logger.js';
+import { DeviceSetup } from './apply/setup.js';
+import { childWriters } from './apply/writer.js';
+import { apiEvictor } from './evict.js';
 import { rootedHost } from './host/rooted-host.js';
 import type { AgentDeps } from './main.js';
 import type { AgentMetrics } from './metrics.js';
@@ -26,6 +29,8 @@ export interface ClusterDepsOptions {
   reportResyncMs?: number;
   /** Policies from elsewhere (a file, a test) instead of list/watch in `namespace`. */
   policies?: PolicySource;
+  /** Set devices up from the policies (src/agent/apply); absent: discover and serve only. */
+  setup?: { evict: boolean; writeTimeoutMs: number; parallelism: number; waitMs?: number };
 }
 
 interface NodeLite {
@@ -83,5 +88,25 @@ export function clusterDeps(
     nodeLabels: () => nodes.get(opts.nodeName)?.metadata.labels ?? {},
     report,
     lease,
+    ...(opts.setup
+      ? {
+          setup: new DeviceSetup(
+            {
+              evict: opts.setup.evict,
+              parallelism: opts.setup.parallelism,
+              waitMs: opts.setup.waitMs ?? 120_000,
+            },
+            {
+              host: rootedHost(opts.hostRoot),
+              writer: childWriters({
+                root: opts.hostRoot,
+                timeoutMs: opts.setup.writeTimeoutMs,
+                size: opts.setup.parallelism,
+              }),
+              evictor: apiEvictor(endpoint),
+            },
+          ),
+        }
+      : {}),
   };
 }

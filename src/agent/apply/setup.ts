@@ -141,6 +141,11 @@ export class DeviceSetup {
     return { ...report, changed, generations: last.generations, plan: last, rounds };
   }
 
+  /** Ends the writer's children. */
+  close(): Promise<void> {
+    return this.deps.writer.close();
+  }
+
   private async evict(plan: HostPlan, notes: string[]): Promise<void> {
     const evictor = this.deps.evictor;
     for (const pf of plan.pfs) {

@@ -7,6 +7,8 @@
  * or containers is counted once, and an ID that is not a device of the pool never changes a count.
  */
 import type {
+  AppliedHugepages,
+  AppliedPf,
   InterfaceStatus,
   KubeletTopology,
   NodeNetworkStateStatus,
@@ -57,6 +59,9 @@ export interface ReportInput {
   syncStatus?: SyncStatus;
   syncMessage?: string;
   policyGenerations?: Readonly<Record<string, number>>;
+  /** Device setup per PF and hugepages (src/core/reconcile), when the agent sets devices up. */
+  appliedPfs?: readonly AppliedPf[];
+  appliedHugepages?: readonly AppliedHugepages[];
 }
 
 /**
@@ -262,6 +267,8 @@ export function accountNode(input: ReportInput): NodeReport {
     ...(input.syncStatus ? { syncStatus: input.syncStatus } : {}),
     ...(input.syncMessage !== undefined ? { syncMessage: input.syncMessage } : {}),
     ...(input.policyGenerations ? { policyGenerations: { ...input.policyGenerations } } : {}),
+    ...(input.appliedPfs ? { appliedPfs: [...input.appliedPfs] } : {}),
+    ...(input.appliedHugepages ? { appliedHugepages: [...input.appliedHugepages] } : {}),
   };
   const unaccounted = holdings.unaccounted.sort(
     (a, b) =>

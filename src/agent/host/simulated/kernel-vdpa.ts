@@ -98,9 +98,5 @@ export async function vdpaDel(root: string, name: string): Promise<void> {
   if ((await readdir(base + realDir(name)).catch(() => null)) === null)
     throw err('ENODEV', `vdpa dev del ${name}`, 'no such device');
   const n = await vhostIndex(base, name);
-  await removePaths(base, [
-    vdpaDevice(name),
-    realDir(name),
-    ...(n === null ? [] : [devVhostVdpa(n)]),
-  ]);
+  await removePaths(base, [vdpaDevice(name), realDir(name), ...(n === null ? [] : [devVhostVdpa(n)])]);
 }
