@@ -293,10 +293,8 @@ const rss: Figure = {
         await core.deleteNamespacedPod({ namespace: 'default', name: `r${i}`, gracePeriodSeconds: 0 });
       }
       const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
-      return {
-        value: kb / 1024,
-        detail: built ? 'dist/src/cli.js' : 'tsx src/cli.ts (npm run build for the shipped figure)',
-      };
+      const how = built ? 'dist/src/cli.js' : 'tsx src/cli.ts (npm run build for the shipped figure)';
+      return { value: kb / 1024, detail: `${how}, NODE_OPTIONS "${nodeOptions}" as in the DaemonSet` };
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
