@@ -5,8 +5,8 @@
  * offline, by a static list. Times are kept as epoch milliseconds computed once per event, so a lookup is
  * two map reads and a comparison.
  */
-import type { NodeNetworkState, NodeNetworkStateStatus } from '../api/wirespeed-v1alpha1.js';
-import { indexReport, type NodeCapacity } from '../core/fit/capacity.js';
+import type { NodeNetworkState } from '../api/wirespeed-v1alpha1.js';
+import { indexReport, type NodeCapacity } from '../core/fit/index.js';
 
 export interface LeaseLite {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
