@@ -25,6 +25,9 @@ const flags = (over: Partial<AgentFlags> = {}): AgentFlags => ({
   metricsPort: 8445,
   bindAddress: '0.0.0.0',
   logLevel: 'info',
+  deviceSetup: true,
+  evict: false,
+  writeTimeout: 120_000,
   ...over,
 });
 
