@@ -251,7 +251,8 @@ const rss: Figure = {
   async run() {
     const cli = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
     const built = existsSync(cli);
-    const nodeOptions = daemonSetNodeOptions();
+    // BENCH_AGENT_NODE_OPTIONS tries other flags than the DaemonSet's.
+    const nodeOptions = process.env.BENCH_AGENT_NODE_OPTIONS ?? daemonSetNodeOptions();
     const env = await environment();
     const port = await freePort();
     const child: ChildProcess = spawn(
@@ -294,7 +295,10 @@ const rss: Figure = {
       }
       const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
       const how = built ? 'dist/src/cli.js' : 'tsx src/cli.ts (npm run build for the shipped figure)';
-      return { value: kb / 1024, detail: `${how}, NODE_OPTIONS "${nodeOptions}" as in the DaemonSet` };
+      return {
+        value: kb / 1024,
+        detail: `${how}, NODE_OPTIONS "${nodeOptions}"${process.env.BENCH_AGENT_NODE_OPTIONS === undefined ? ' as in the DaemonSet' : ''}`,
+      };
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
