@@ -113,6 +113,16 @@ describe('DevicePlugins', () => {
     ]);
   });
 
+  it('registers again with a new kubelet.sock even when our socket survived', async () => {
+    await kubelet.start();
+    await plugins.start();
+    await plugins.sync([a]);
+    await kubelet.restart([]);
+    await vi.waitFor(() => expect(kubelet.registrations).toHaveLength(2), { timeout: 5000 });
+    expect(events.filter((e) => e.startsWith('served again'))).toEqual([]);
+    expect(events.filter((e) => e === 'registered example.com/a ok')).toHaveLength(2);
+  });
+
   it('retries a refused registration with back-off and reports the reason meanwhile', async () => {
     kubelet.refuse = 'resource example.com/a already registered';
     await kubelet.start();
