@@ -42,7 +42,7 @@ function millis(elements: number, maxNetworks: number): { ms: number; outcome: s
     const started = process.hrtime.bigint();
     const decision = planInjection(p, nads, config);
     best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
-    outcome = 'deny' in decision ? `denied ${decision.deny.code}` : `${decision.ops.length} ops`;
+    outcome = decision.ok ? `${decision.value.ops.length} ops` : `denied ${decision.problem.code}`;
   }
   return { ms: best, outcome };
 }

@@ -74,19 +74,19 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
 }
 
 /** Whether the webhook acts on this request at all; anything else is a configuration mistake worth naming. */
-export function checkPodCreate(request: AdmissionRequest): Problem | undefined {
+export function checkPodCreate(request: AdmissionRequest): Result<Pod> {
   const { group, version, kind } = request.kind;
   if (group !== '' || version !== 'v1' || kind !== 'Pod') {
     const gvk = `${group ? `${group}/` : ''}${version} ${kind}`;
-    return {
-      code: 'InvalidRequest',
-      message: `wirespeed mutates v1 Pods only, but was called for ${gvk}; restrict the webhook's rules to pods`,
-    };
+    return fail(
+      'InvalidRequest',
+      `wirespeed mutates v1 Pods only, but was called for ${gvk}; restrict the webhook's rules to pods`,
+    );
   }
   if (!isObject(request.object.spec) || !Array.isArray(request.object.spec.containers)) {
-    return { code: 'InvalidRequest', message: 'pod has no spec.containers' };
+    return fail('InvalidPod', 'pod has no spec.containers');
   }
-  return undefined;
+  return ok(request.object);
 }
 
 /**
@@ -97,6 +97,9 @@ const STATUS: Partial<Record<ProblemCode, { code: number; reason: string }>> = {
   InvalidNetworkAnnotation: { code: 400, reason: 'BadRequest' },
   InvalidNetworkAttachment: { code: 422, reason: 'Invalid' },
   InvalidRequest: { code: 400, reason: 'BadRequest' },
+  InvalidPod: { code: 400, reason: 'BadRequest' },
+  InvalidPodAnnotation: { code: 400, reason: 'BadRequest' },
+  ConflictingVolume: { code: 422, reason: 'Invalid' },
   InvalidConfig: { code: 500, reason: 'InternalError' },
   NetworkNotFound: { code: 404, reason: 'NotFound' },
   UnknownContainer: { code: 422, reason: 'Invalid' },

@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from './problem.js';
+import { fail, ok, prefixed, type Result } from './problem.js';
 
 /**
  * The pod annotations that select secondary networks (NPWG multi-net spec §4) and replace the cluster
@@ -175,11 +175,6 @@ export function isInfinibandGuid(s: string): boolean {
 
 // ---------------------------------------------------------------------------------------------------------
 
-type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-const good = <T>(value: T): Check<T> => ({ ok: true, value });
-const bad = <T = never>(reason: string): Check<T> => ({ ok: false, reason });
-
 const invalid = <T = never>(message: string): Result<T> => fail<T>('InvalidNetworkAnnotation', message);
 
 function parseSelections(
@@ -240,31 +235,31 @@ function parseCommaForm(
     }
     const shown = quote(item);
     const selection = parseCommaItem(item, defaultNamespace);
-    if (!selection.ok) return invalid(`${label} element ${position} ${shown}: ${selection.reason}`);
+    if (!selection.ok) return prefixed(`${label} element ${position} ${shown}: `, selection);
     elements.push({ selection: selection.value, shown });
   }
   return ok(elements);
 }
 
-function parseCommaItem(item: string, defaultNamespace: string): Check<NetworkSelection> {
+function parseCommaItem(item: string, defaultNamespace: string): Result<NetworkSelection> {
   const slashParts = item.split('/');
-  if (slashParts.length > 2) return bad(`more than one '/'; ${COMMA_GRAMMAR}`);
+  if (slashParts.length > 2) return invalid(`more than one '/'; ${COMMA_GRAMMAR}`);
   const namespace = slashParts.length === 2 ? (slashParts[0] ?? '').trim() : '';
   const atParts = (slashParts[slashParts.length - 1] ?? '').split('@');
-  if (atParts.length > 2) return bad(`more than one '@'; ${COMMA_GRAMMAR}`);
+  if (atParts.length > 2) return invalid(`more than one '@'; ${COMMA_GRAMMAR}`);
   const name = (atParts[0] ?? '').trim();
   const ifname = (atParts[1] ?? '').trim();
 
-  if (namespace !== '' && !isDns1123Label(namespace)) return bad(labelReason('namespace', namespace));
-  if (name === '') return bad(`network name is empty; ${COMMA_GRAMMAR}`);
-  if (!isDns1123Label(name)) return bad(labelReason('network name', name));
-  if (ifname !== '' && !isInterfaceName(ifname)) return bad(interfaceReason(ifname));
+  if (namespace !== '' && !isDns1123Label(namespace)) return invalid(labelReason('namespace', namespace));
+  if (name === '') return invalid(`network name is empty; ${COMMA_GRAMMAR}`);
+  if (!isDns1123Label(name)) return invalid(labelReason('network name', name));
+  if (ifname !== '' && !isInterfaceName(ifname)) return invalid(interfaceReason(ifname));
 
   const resolved = resolveNamespace(namespace, defaultNamespace);
   if (!resolved.ok) return resolved;
   const selection: NetworkSelection = { namespace: resolved.value, name };
   if (ifname !== '') selection.interface = ifname;
-  return good(selection);
+  return ok(selection);
 }
 
 function parseJsonForm(
@@ -295,23 +290,23 @@ function parseJsonForm(
   for (const [i, element] of (document as unknown[]).entries()) {
     const shown = preview(element);
     const selection = parseJsonElement(element, defaultNamespace);
-    if (!selection.ok) return invalid(`${label} element ${i + 1} ${shown}: ${selection.reason}`);
+    if (!selection.ok) return prefixed(`${label} element ${i + 1} ${shown}: `, selection);
     elements.push({ selection: selection.value, shown });
   }
   return ok(elements);
 }
 
-function parseJsonElement(element: unknown, defaultNamespace: string): Check<NetworkSelection> {
+function parseJsonElement(element: unknown, defaultNamespace: string): Result<NetworkSelection> {
   if (!isPlainObject(element)) {
-    return bad(`must be an object with at least "name", got ${typeName(element)}`);
+    return invalid(`must be an object with at least "name", got ${typeName(element)}`);
   }
   const name = element.name;
   if (typeof name !== 'string' || name === '') {
     const got = name === undefined ? 'it is missing' : `got ${describe(name)}`;
-    return bad(`"name" is required: a non-empty string naming a NetworkAttachmentDefinition; ${got}`);
+    return invalid(`"name" is required: a non-empty string naming a NetworkAttachmentDefinition; ${got}`);
   }
   if (!isDns1123Subdomain(name)) {
-    return bad(
+    return invalid(
       `network name ${quote(name)} must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, ` +
         `'-' or '.', starting and ending with a letter or digit`,
     );
@@ -320,7 +315,7 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
   const namespace = optionalString(element, 'namespace');
   if (!namespace.ok) return namespace;
   if (namespace.value !== undefined && !isDns1123Label(namespace.value)) {
-    return bad(labelReason('namespace', namespace.value));
+    return invalid(labelReason('namespace', namespace.value));
   }
   const resolved = resolveNamespace(namespace.value ?? '', defaultNamespace);
   if (!resolved.ok) return resolved;
@@ -333,7 +328,7 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
   if (!legacyIfname.ok) return legacyIfname;
   const requested = ifname.value ?? legacyIfname.value;
   if (requested !== undefined) {
-    if (!isInterfaceName(requested)) return bad(interfaceReason(requested));
+    if (!isInterfaceName(requested)) return invalid(interfaceReason(requested));
     selection.interface = requested;
   }
 
@@ -350,7 +345,7 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
   if (!mac.ok) return mac;
   if (mac.value !== undefined) {
     if (!isMacAddress(mac.value)) {
-      return bad(`"mac" ${quote(mac.value)} must be a 6-byte MAC address such as 02:00:00:00:00:01`);
+      return invalid(`"mac" ${quote(mac.value)} must be a 6-byte MAC address such as 02:00:00:00:00:01`);
     }
     selection.mac = mac.value;
   }
@@ -359,7 +354,7 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
   if (!guid.ok) return guid;
   if (guid.value !== undefined) {
     if (!isInfinibandGuid(guid.value)) {
-      return bad(
+      return invalid(
         `"infiniband-guid" ${quote(guid.value)} must be an 8-byte GUID such as 00:11:22:33:44:55:66:77`,
       );
     }
@@ -372,7 +367,7 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
 
   const cniArgs = element['cni-args'];
   if (cniArgs !== undefined && cniArgs !== null) {
-    if (!isPlainObject(cniArgs)) return bad(`"cni-args" must be an object, got ${typeName(cniArgs)}`);
+    if (!isPlainObject(cniArgs)) return invalid(`"cni-args" must be an object, got ${typeName(cniArgs)}`);
     selection.cniArgs = cniArgs;
   }
 
@@ -392,13 +387,13 @@ function parseJsonElement(element: unknown, defaultNamespace: string): Check<Net
   if (!claim.ok) return claim;
   if (claim.value !== undefined) {
     if (selection.ips !== undefined) {
-      return bad(
+      return invalid(
         `"ipam-claim-reference" cannot be combined with "ips"; request addresses one way or the other`,
       );
     }
     selection.ipamClaimReference = claim.value;
   }
-  return good(selection);
+  return ok(selection);
 }
 
 function checkAcrossElements(elements: readonly ParsedElement[], label: string): Result<NetworkSelection[]> {
@@ -429,18 +424,18 @@ function checkAcrossElements(elements: readonly ParsedElement[], label: string):
   return ok(elements.map((e) => e.selection));
 }
 
-function resolveNamespace(namespace: string, defaultNamespace: string): Check<string> {
-  if (namespace !== '') return good(namespace);
-  if (defaultNamespace !== '') return good(defaultNamespace);
-  return bad('names no namespace and no default namespace is known; write namespace/name');
+function resolveNamespace(namespace: string, defaultNamespace: string): Result<string> {
+  if (namespace !== '') return ok(namespace);
+  if (defaultNamespace !== '') return ok(defaultNamespace);
+  return invalid('names no namespace and no default namespace is known; write namespace/name');
 }
 
 /** Go's encoding/json leaves a field at its zero value for `null`, and Multus treats "" as "not given". */
-function optionalString(element: Record<string, unknown>, key: string): Check<string | undefined> {
+function optionalString(element: Record<string, unknown>, key: string): Result<string | undefined> {
   const value = element[key];
-  if (value === undefined || value === null || value === '') return good(undefined);
-  if (typeof value !== 'string') return bad(`${quote(key)} must be a string, got ${describe(value)}`);
-  return good(value);
+  if (value === undefined || value === null || value === '') return ok(undefined);
+  if (typeof value !== 'string') return invalid(`${quote(key)} must be a string, got ${describe(value)}`);
+  return ok(value);
 }
 
 function optionalStringList(
@@ -448,82 +443,85 @@ function optionalStringList(
   key: string,
   valid: (s: string) => boolean,
   expected: string,
-): Check<string[] | undefined> {
+): Result<string[] | undefined> {
   const value = element[key];
-  if (value === undefined || value === null) return good(undefined);
+  if (value === undefined || value === null) return ok(undefined);
   const shape = `must be a non-empty list of strings, each ${expected}`;
-  if (!Array.isArray(value)) return bad(`${quote(key)} ${shape}; got ${typeName(value)}`);
-  if (value.length === 0) return bad(`${quote(key)} ${shape}; got an empty list`);
+  if (!Array.isArray(value)) return invalid(`${quote(key)} ${shape}; got ${typeName(value)}`);
+  if (value.length === 0) return invalid(`${quote(key)} ${shape}; got an empty list`);
   const entries: string[] = [];
   for (const [i, entry] of (value as unknown[]).entries()) {
     if (typeof entry !== 'string') {
-      return bad(`${quote(key)} entry ${i + 1} must be a string, ${expected}; got ${describe(entry)}`);
+      return invalid(`${quote(key)} entry ${i + 1} must be a string, ${expected}; got ${describe(entry)}`);
     }
-    if (!valid(entry)) return bad(`${quote(key)} entry ${i + 1} ${quote(entry)} must be ${expected}`);
+    if (!valid(entry)) return invalid(`${quote(key)} entry ${i + 1} ${quote(entry)} must be ${expected}`);
     entries.push(entry);
   }
-  return good(entries);
+  return ok(entries);
 }
 
-function optionalPortMappings(element: Record<string, unknown>): Check<PortMapping[] | undefined> {
+function optionalPortMappings(element: Record<string, unknown>): Result<PortMapping[] | undefined> {
   const value = element.portMappings;
-  if (value === undefined || value === null) return good(undefined);
-  if (!Array.isArray(value)) return bad(`"portMappings" must be a list of objects, got ${typeName(value)}`);
+  if (value === undefined || value === null) return ok(undefined);
+  if (!Array.isArray(value))
+    return invalid(`"portMappings" must be a list of objects, got ${typeName(value)}`);
   const mappings: PortMapping[] = [];
   for (const [i, entry] of (value as unknown[]).entries()) {
     const where = `"portMappings" entry ${i + 1}`;
-    if (!isPlainObject(entry)) return bad(`${where} must be an object, got ${typeName(entry)}`);
+    if (!isPlainObject(entry)) return invalid(`${where} must be an object, got ${typeName(entry)}`);
     const ports: number[] = [];
     for (const key of ['hostPort', 'containerPort']) {
       const port = entry[key];
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
         const got = port === undefined ? 'it is missing' : `got ${describe(port)}`;
-        return bad(`${where}: ${quote(key)} must be an integer from 1 to 65535; ${got}`);
+        return invalid(`${where}: ${quote(key)} must be an integer from 1 to 65535; ${got}`);
       }
       ports.push(port);
     }
     const protocol = optionalString(entry, 'protocol');
-    if (!protocol.ok) return bad(`${where}: ${protocol.reason}`);
+    if (!protocol.ok) return prefixed(`${where}: `, protocol);
     const normalized = (protocol.value ?? 'TCP').toUpperCase();
     if (normalized !== 'TCP' && normalized !== 'UDP' && normalized !== 'SCTP') {
-      return bad(`${where}: "protocol" ${quote(protocol.value ?? '')} must be TCP, UDP or SCTP`);
+      return invalid(`${where}: "protocol" ${quote(protocol.value ?? '')} must be TCP, UDP or SCTP`);
     }
     const mapping: PortMapping = { hostPort: ports[0]!, containerPort: ports[1]!, protocol: normalized };
     const hostIP = optionalString(entry, 'hostIP');
-    if (!hostIP.ok) return bad(`${where}: ${hostIP.reason}`);
+    if (!hostIP.ok) return prefixed(`${where}: `, hostIP);
     if (hostIP.value !== undefined) {
       if (!isIPAddress(hostIP.value)) {
-        return bad(`${where}: "hostIP" ${quote(hostIP.value)} must be an IPv4 or IPv6 address`);
+        return invalid(`${where}: "hostIP" ${quote(hostIP.value)} must be an IPv4 or IPv6 address`);
       }
       mapping.hostIP = hostIP.value;
     }
     mappings.push(mapping);
   }
-  return good(mappings);
+  return ok(mappings);
 }
 
 const BANDWIDTH_KEYS = ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst'] as const;
 
-function optionalBandwidth(element: Record<string, unknown>): Check<Bandwidth | undefined> {
+function optionalBandwidth(element: Record<string, unknown>): Result<Bandwidth | undefined> {
   const value = element.bandwidth;
-  if (value === undefined || value === null) return good(undefined);
-  if (!isPlainObject(value)) return bad(`"bandwidth" must be an object, got ${typeName(value)}`);
+  if (value === undefined || value === null) return ok(undefined);
+  if (!isPlainObject(value)) return invalid(`"bandwidth" must be an object, got ${typeName(value)}`);
   const bandwidth: Bandwidth = {};
   for (const key of BANDWIDTH_KEYS) {
     const amount = value[key];
     if (amount === undefined || amount === null) continue;
     // Multus decodes these into Go ints, so a fraction would fail there.
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) {
-      return bad(`"bandwidth" ${quote(key)} must be a non-negative integer, got ${describe(amount)}`);
+      return invalid(`"bandwidth" ${quote(key)} must be a non-negative integer, got ${describe(amount)}`);
     }
     bandwidth[key] = amount;
   }
   for (const direction of ['ingress', 'egress'] as const) {
     if (bandwidth[`${direction}Burst`] !== undefined && bandwidth[`${direction}Rate`] === undefined) {
-      return bad(`"bandwidth" sets "${direction}Burst" without "${direction}Rate"; a burst needs its rate`);
+      return invalid(
+        `"bandwidth" sets "${direction}Burst" without "${direction}Rate"; a burst needs its rate`,
+      );
     }
   }
-  return good(bandwidth);
+  return ok(bandwidth);
 }
 
 function labelReason(what: string, value: string): string {

@@ -11,6 +11,9 @@ export type ProblemCode =
   | 'ConflictingNodeSelector'
   | 'InvalidConfig'
   | 'InvalidRequest'
+  | 'InvalidPod'
+  | 'InvalidPodAnnotation'
+  | 'ConflictingVolume'
   | 'LookupFailed'
   | 'InvalidQuantity'
   | 'TooManyNetworks'
@@ -33,3 +36,7 @@ export const fail = <T = never>(code: ProblemCode, message: string): Result<T> =
   ok: false,
   problem: problem(code, message),
 });
+
+/** A failure passed up with context in front of its message (`element 2 "x": ...`); the code is kept. */
+export const prefixed = <T = never>(prefix: string, failure: { problem: Problem }): Result<T> =>
+  fail(failure.problem.code, `${prefix}${failure.problem.message}`);

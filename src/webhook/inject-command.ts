@@ -139,17 +139,18 @@ export async function runInject(
     nads.map((n) => [nadKey({ namespace: n.metadata.namespace!, name: n.metadata.name }), n]),
   );
   const decision = planInjection(pod, index, config, { namespace });
-  if ('deny' in decision) {
-    err(`denied (${decision.deny.code}): ${decision.deny.message}\n`);
+  if (!decision.ok) {
+    err(`denied (${decision.problem.code}): ${decision.problem.message}\n`);
     throw new CommandExit(EXIT.denied);
   }
+  const { ops } = decision.value;
   if (opts.output === 'patch') {
-    out(`${JSON.stringify(decision.ops, null, 2)}\n`);
+    out(`${JSON.stringify(ops, null, 2)}\n`);
     return;
   }
   const mutated = fastJsonPatch.applyPatch(
     structuredClone(pod),
-    decision.ops as fastJsonPatch.Operation[],
+    ops as fastJsonPatch.Operation[],
     true,
     false,
   ).newDocument;

@@ -56,8 +56,8 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
     request,
     problem: p,
   });
-  const misdirected = checkPodCreate(request);
-  if (misdirected) return denied(misdirected);
+  const pod = checkPodCreate(request);
+  if (!pod.ok) return denied(pod.problem);
   if (request.operation !== 'CREATE')
     return { httpStatus: 200, body: allow(request.uid), outcome: 'unchanged', request };
 
@@ -91,12 +91,13 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
   }
 
   const decision = planPrepared(prepared.value, nads);
-  if ('deny' in decision) return denied(decision.deny);
+  if (!decision.ok) return denied(decision.problem);
+  const { ops } = decision.value;
   return {
     httpStatus: 200,
-    body: allow(request.uid, decision.ops),
-    outcome: decision.ops.length > 0 ? 'patched' : 'unchanged',
+    body: allow(request.uid, ops),
+    outcome: ops.length > 0 ? 'patched' : 'unchanged',
     request,
-    ops: decision.ops.length,
+    ops: ops.length,
   };
 }

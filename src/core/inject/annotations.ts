@@ -197,14 +197,14 @@ export function parseTargetContainers(value: string): Result<TargetContainers> {
     const parts = entry.split('=').map((s) => s.trim());
     if (parts.length > 2 || parts.some((p) => p === '')) {
       return fail(
-        'InvalidRequest',
+        'InvalidPodAnnotation',
         `${where}: entry "${entry}" must be <container> or <network>=<container>`,
       );
     }
     if (parts.length === 1) {
       if (result.defaultContainer !== undefined && result.defaultContainer !== parts[0]) {
         return fail(
-          'InvalidRequest',
+          'InvalidPodAnnotation',
           `${where} names two default containers ("${result.defaultContainer}", "${parts[0]}"); devices are per container, so map each network with <network>=<container>`,
         );
       }
@@ -214,7 +214,7 @@ export function parseTargetContainers(value: string): Result<TargetContainers> {
       const seen = result.byNetwork.get(network);
       if (seen !== undefined && seen !== container) {
         return fail(
-          'InvalidRequest',
+          'InvalidPodAnnotation',
           `${where} maps network "${network}" to two containers ("${seen}", "${container}"); devices are per container, so map each network once`,
         );
       }
@@ -222,7 +222,7 @@ export function parseTargetContainers(value: string): Result<TargetContainers> {
     }
   }
   if (result.defaultContainer === undefined && result.byNetwork.size === 0) {
-    return fail('InvalidRequest', `${where} is empty; name a container`);
+    return fail('InvalidPodAnnotation', `${where} is empty; name a container`);
   }
   return ok(result);
 }
@@ -236,7 +236,7 @@ export type InjectionRecord = Record<string, Record<string, string>>;
 export function parseInjectionRecord(value: string | undefined): Result<InjectionRecord> {
   if (value === undefined) return ok({});
   const bad = fail<InjectionRecord>(
-    'InvalidRequest',
+    'InvalidPodAnnotation',
     `pod annotation ${INJECTED_ANNOTATION} is not a record written by wirespeed`,
   );
   let doc: unknown;

@@ -21,8 +21,8 @@ const pod = (extra: Partial<Pod['spec']> = {}, labels?: Record<string, string>):
   spec: { containers: [{ name: 'app' }], ...extra },
 });
 const opsOf = (d: InjectionDecision) => {
-  if ('deny' in d) throw new Error(`unexpected deny: ${d.deny.message}`);
-  return d.ops;
+  if (!d.ok) throw new Error(`unexpected deny: ${d.problem.message}`);
+  return d.value.ops;
 };
 
 describe('keys that are JavaScript built-in names', () => {
@@ -88,7 +88,7 @@ describe('keys that are JavaScript built-in names', () => {
     const sriov = nad({ 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov' });
     const p = pod({ containers: [{ name: 'constructor' }] });
     const decision = planInjection(p, index(sriov), defaultInjectionConfig());
-    expect('record' in decision && decision.record).toEqual({ constructor: { 'intel.com/sriov': '1' } });
+    expect(decision.ok && decision.value.record).toEqual({ constructor: { 'intel.com/sriov': '1' } });
     expect(opsOf(decision)).toContainEqual({
       op: 'add',
       path: '/metadata/annotations/wirespeed.io~1injected',

@@ -142,8 +142,8 @@ export function applyControlSwitches(
     else {
       for (const [labelKey, spec] of Object.entries(injections).sort(([a], [b]) => (a < b ? -1 : 1))) {
         const parsed = parseUserDefinedInjection(labelKey, spec);
-        if (typeof parsed === 'string') warnings.push(parsed);
-        else config.userDefinedInjections.push(parsed);
+        if (parsed.ok) config.userDefinedInjections.push(parsed.value);
+        else warnings.push(`${parsed.problem.message}; ignored`);
       }
     }
   }
@@ -193,16 +193,16 @@ const FEATURE_SWITCHES = new Map<string, 'injectHugepageDownApi' | 'honorResourc
   ['enableHonorExistingResources', 'honorResources'],
 ]);
 
-function parseUserDefinedInjection(labelKey: string, spec: unknown): UserDefinedInjection | string {
+function parseUserDefinedInjection(labelKey: string, spec: unknown): Result<UserDefinedInjection> {
   const where = `config.json user-defined injection "${labelKey}"`;
-  if (!isObject(spec)) return `${where} must be an object; ignored`;
+  if (!isObject(spec)) return fail('InvalidConfig', `${where} must be an object`);
   if (spec.op !== 'add' || spec.path !== '/metadata/annotations') {
-    return `${where}: only {"op":"add","path":"/metadata/annotations"} is supported; ignored`;
+    return fail('InvalidConfig', `${where}: only {"op":"add","path":"/metadata/annotations"} is supported`);
   }
   if (!isObject(spec.value) || !Object.values(spec.value).every((v) => typeof v === 'string')) {
-    return `${where}: "value" must map annotation keys to strings; ignored`;
+    return fail('InvalidConfig', `${where}: "value" must map annotation keys to strings`);
   }
-  return { labelKey, annotations: spec.value as Record<string, string> };
+  return ok({ labelKey, annotations: spec.value as Record<string, string> });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -101,7 +101,7 @@ export function resourceUpdates(
       const current = parseWholeQuantity(baseText);
       if (current === undefined) {
         return fail(
-          'InvalidRequest',
+          'InvalidQuantity',
           `container ${container.name} ${kind} ${resource} "${baseText}" is not a whole quantity`,
         );
       }

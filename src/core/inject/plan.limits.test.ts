@@ -61,7 +61,8 @@ describe('planInjection: the cap on networks per pod', () => {
     expect(networks.length).toBe(239_999);
     const decision = planInjection(podNaming(networks), nads, defaultInjectionConfig());
     expect(decision).toEqual({
-      deny: {
+      ok: false,
+      problem: {
         code: 'TooManyNetworks',
         message:
           'network annotation selects more than 64 networks; a pod may select at most 64 (the cluster administrator sets the limit with the webhook flag --max-networks)',
@@ -75,7 +76,8 @@ describe('planInjection: the cap on networks per pod', () => {
     const config = defaultInjectionConfig({ maxNetworks: 2 });
     const json = JSON.stringify([{ name: 'vhost' }, { name: 'vhost' }, { name: 'vhost' }]);
     expect(planInjection(podNaming(json), new Map(), config)).toEqual({
-      deny: {
+      ok: false,
+      problem: {
         code: 'TooManyNetworks',
         message:
           'network annotation selects 3 networks; a pod may select at most 2 (the cluster administrator sets the limit with the webhook flag --max-networks)',
@@ -84,7 +86,7 @@ describe('planInjection: the cap on networks per pod', () => {
     const withDefault = podNaming('vhost,vhost');
     withDefault.metadata!.annotations!['v1.multus-cni.io/default-network'] = 'vhost';
     const denied = planInjection(withDefault, new Map(), config);
-    expect('deny' in denied && denied.deny.message).toBe(
+    expect(!denied.ok && denied.problem.message).toBe(
       'network annotation selects more than 1 networks besides the default network; a pod may select at most 2 (the cluster administrator sets the limit with the webhook flag --max-networks)',
     );
   });
@@ -96,7 +98,7 @@ describe('planInjection: the cap on networks per pod', () => {
       nads,
       defaultInjectionConfig(),
     );
-    expect('ops' in decision && decision.record).toEqual({ app: { 'example.com/vhost': '64' } });
+    expect(decision.ok && decision.value.record).toEqual({ app: { 'example.com/vhost': '64' } });
   });
 });
 
@@ -107,8 +109,8 @@ describe('planInjection: work per element', () => {
     const nads = new Map([[nadKey({ namespace: 'default', name: 'vhost' }), vhost]]);
     const pod = counted(podNaming(Array(n).fill('vhost').join(',')), reads);
     const decision = planInjection(pod, nads, defaultInjectionConfig({ maxNetworks: 100_000 }));
-    if ('deny' in decision) throw new Error(decision.deny.message);
-    return { reads: reads.n, ops: decision.ops.length };
+    if (!decision.ok) throw new Error(decision.problem.message);
+    return { reads: reads.n, ops: decision.value.ops.length };
   }
 
   it('reads the pod the same amount for 2,000 and 4,000 elements of a mount NAD', () => {

@@ -173,18 +173,18 @@ describe('planInjection properties', () => {
           userDefinedInjections,
         });
         const first = planInjection(pod, index, config);
-        if ('deny' in first) {
-          expect(first.deny.message.length).toBeGreaterThan(10);
+        if (!first.ok) {
+          expect(first.problem.message.length).toBeGreaterThan(10);
           return;
         }
         const once = applyPatch(
           deepClone(pod),
-          first.ops as fastJsonPatch.Operation[],
+          first.value.ops as fastJsonPatch.Operation[],
           true,
           false,
         ).newDocument;
         const second = planInjection(once, index, config);
-        expect(second).toEqual({ ops: [], record: first.record });
+        expect(second).toEqual({ ok: true, value: { ops: [], record: first.value.record } });
       }),
       { numRuns: 1500 },
     );

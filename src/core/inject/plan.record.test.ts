@@ -31,8 +31,8 @@ function pod(record: string, resources: Resources = { requests: { ...own }, limi
 }
 
 function applied(p: Pod, decision: InjectionDecision): Pod {
-  if ('deny' in decision) throw new Error(decision.deny.message);
-  const ops = decision.ops as fastJsonPatch.Operation[];
+  if (!decision.ok) throw new Error(decision.problem.message);
+  const ops = decision.value.ops as fastJsonPatch.Operation[];
   return fastJsonPatch.applyPatch(fastJsonPatch.deepClone(p), ops, true, false).newDocument as Pod;
 }
 
@@ -46,8 +46,8 @@ describe('planInjection: the pod’s own injection record', () => {
       expect(out.spec!.containers[0]!.resources).toEqual({ requests: withDevice, limits: withDevice });
       expect(out.metadata!.annotations![INJECTED]).toBe('{"app":{"intel.com/sriov_a":"1"}}');
       expect(planInjection(out, nads, config)).toEqual({
-        ops: [],
-        record: { app: { 'intel.com/sriov_a': '1' } },
+        ok: true,
+        value: { ops: [], record: { app: { 'intel.com/sriov_a': '1' } } },
       });
     }
   });

@@ -38,13 +38,13 @@ const sriovB = nad('sriov-b', { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sr
 const NETS = 'k8s.v1.cni.cncf.io/networks';
 
 function ops(decision: InjectionDecision) {
-  if ('deny' in decision) throw new Error(`unexpected deny: ${decision.deny.message}`);
-  return decision.ops;
+  if (!decision.ok) throw new Error(`unexpected deny: ${decision.problem.message}`);
+  return decision.value.ops;
 }
 
 function denial(decision: InjectionDecision) {
-  if (!('deny' in decision)) throw new Error(`expected a deny, got ${JSON.stringify(decision.ops)}`);
-  return decision.deny;
+  if (decision.ok) throw new Error(`expected a deny, got ${JSON.stringify(decision.value.ops)}`);
+  return decision.problem;
 }
 
 function apply(p: Pod, decision: InjectionDecision): Pod {
@@ -295,7 +295,7 @@ describe('planInjection: target containers', () => {
       ),
     );
     expect(twice).toEqual({
-      code: 'InvalidRequest',
+      code: 'InvalidPodAnnotation',
       message:
         'pod annotation wirespeed.io/target-containers "sriov-a=side,sriov-a=dpdk" maps network "sriov-a" to two containers ("side", "dpdk"); devices are per container, so map each network once',
     });

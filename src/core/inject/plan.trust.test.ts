@@ -37,12 +37,12 @@ const rules = (text: string) => {
   return parsed.value;
 };
 const denial = (d: InjectionDecision) => {
-  if (!('deny' in d)) throw new Error(`expected a deny, got ${JSON.stringify(d.ops)}`);
-  return d.deny;
+  if (d.ok) throw new Error(`expected a deny, got ${JSON.stringify(d.value.ops)}`);
+  return d.problem;
 };
 const opsOf = (d: InjectionDecision) => {
-  if ('deny' in d) throw new Error(`unexpected deny: ${d.deny.message}`);
-  return d.ops;
+  if (!d.ok) throw new Error(`unexpected deny: ${d.problem.message}`);
+  return d.value.ops;
 };
 const volumesAdded = (d: InjectionDecision) =>
   opsOf(d)
@@ -178,7 +178,7 @@ describe('planInjection: NADs of other namespaces', () => {
   it('still gives devices and node selectors, as Multus allows cross-namespace references', () => {
     const shared = nad('shared', 'sriov', { [POOL]: 'intel.com/sriov', [SELECTOR]: 'nic=e810' });
     const d = planInjection(pod('shared/sriov'), index(shared), defaultInjectionConfig());
-    expect('record' in d && d.record).toEqual({ app: { 'intel.com/sriov': '1' } });
+    expect(d.ok && d.value.record).toEqual({ app: { 'intel.com/sriov': '1' } });
     expect(opsOf(d)).toContainEqual({ op: 'add', path: '/spec/nodeSelector', value: { nic: 'e810' } });
   });
 

@@ -10,7 +10,7 @@
 import { type Container, escapePointer, type PatchOperation, type Pod } from '../kube.js';
 import type { NetworkSelection } from '../networks.js';
 import { own, setOwn } from '../own.js';
-import { fail, ok, type Problem, problem, type Result } from '../problem.js';
+import { fail, ok, type Result } from '../problem.js';
 import { parseWholeQuantity } from '../quantity.js';
 import {
   INJECTED_ANNOTATION,
@@ -52,6 +52,7 @@ import { planHostMounts, planHugepagesVolumes, planPodnetinfo, type VolumeStep }
 export {
   type InjectionContext,
   type InjectionDecision,
+  type InjectionPlan,
   type NadIndex,
   type NetworkReference,
   nadKey,
@@ -74,19 +75,18 @@ class Planner {
   }
 
   plan(nads: NadIndex, selected: readonly Selected[], podNamespace: string): InjectionDecision {
-    const deny = (p: Problem): InjectionDecision => ({ deny: p });
-    if (this.containers.length === 0) return deny(problem('InvalidRequest', 'pod has no containers'));
+    if (this.containers.length === 0) return fail('InvalidPod', 'pod has no containers');
     const annotations = this.pod.metadata?.annotations ?? {};
 
     const targets = this.targetResolver(selected);
-    if (!targets.ok) return deny(targets.problem);
+    if (!targets.ok) return targets;
     const gathered = this.gather(nads, selected, targets.value, podNamespace);
-    if (!gathered.ok) return deny(gathered.problem);
+    if (!gathered.ok) return gathered;
     const { demand, mounts, nodeSelector, anyDevice } = gathered.value;
     const recorded = trustedRecord(annotations[INJECTED_ANNOTATION], demand, this.containers);
 
     const record = this.planResources(demand, recorded);
-    if (!record.ok) return deny(record.problem);
+    if (!record.ok) return record;
     const step: VolumeStep = {
       pod: this.pod,
       containers: this.containers,
@@ -95,18 +95,18 @@ class Planner {
       ops: this.ops,
     };
     const hugepages = planHugepagesVolumes(step, demand);
-    if (!hugepages.ok) return deny(hugepages.problem);
+    if (!hugepages.ok) return hugepages;
     const hostMounts = planHostMounts(step, mounts);
-    if (!hostMounts.ok) return deny(hostMounts.problem);
+    if (!hostMounts.ok) return hostMounts;
     if (anyDevice) {
       const podnetinfo = planPodnetinfo(step, demand);
-      if (!podnetinfo.ok) return deny(podnetinfo.problem);
+      if (!podnetinfo.ok) return podnetinfo;
     }
     this.volumes.emit(this.ops);
-    const selectorOk = this.planNodeSelector(nodeSelector);
-    if (!selectorOk.ok) return deny(selectorOk.problem);
+    const selector = this.planNodeSelector(nodeSelector);
+    if (!selector.ok) return selector;
     this.planAnnotations(record.value, annotations[INJECTED_ANNOTATION]);
-    return { ops: this.ops, record: record.value };
+    return ok({ ops: this.ops, record: record.value });
   }
 
   /**
@@ -165,7 +165,7 @@ class Planner {
     const first = names[0]!;
     if (value === undefined) return ok(() => first);
     if (typeof value !== 'string')
-      return fail('InvalidRequest', `pod annotation ${TARGET_CONTAINERS_ANNOTATION} must be a string`);
+      return fail('InvalidPodAnnotation', `pod annotation ${TARGET_CONTAINERS_ANNOTATION} must be a string`);
     const parsed = parseTargetContainers(value);
     if (!parsed.ok) return parsed;
     const { defaultContainer, byNetwork } = parsed.value;
@@ -186,7 +186,7 @@ class Planner {
       const [byName, byQualified] = [byNetwork.get(s.name), byNetwork.get(qualified)];
       if (byName !== undefined && byQualified !== undefined && byName !== byQualified) {
         return fail(
-          'InvalidRequest',
+          'InvalidPodAnnotation',
           `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network ${qualified} to two containers ("${byQualified}" as ${qualified}, "${byName}" as ${s.name}); map it once`,
         );
       }
@@ -194,7 +194,7 @@ class Planner {
     for (const network of byNetwork.keys()) {
       if (!selectedNames.has(network)) {
         return fail(
-          'InvalidRequest',
+          'InvalidPodAnnotation',
           `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network "${network}", which the pod does not select`,
         );
       }
@@ -326,7 +326,7 @@ export function planInjection(
   ctx: InjectionContext = {},
 ): InjectionDecision {
   const prepared = prepareInjection(pod, config, ctx);
-  return prepared.ok ? planPrepared(prepared.value, nads) : { deny: prepared.problem };
+  return prepared.ok ? planPrepared(prepared.value, nads) : prepared;
 }
 
 export function planPrepared(prepared: PreparedPod, nads: NadIndex): InjectionDecision {

@@ -12,7 +12,7 @@ import {
   parseNetworkAnnotation,
 } from '../networks.js';
 import { own } from '../own.js';
-import { ok, type Problem, type Result } from '../problem.js';
+import { ok, type Result } from '../problem.js';
 import type { InjectionRecord } from './annotations.js';
 import type { InjectionConfig, UserDefinedInjection } from './config.js';
 
@@ -29,7 +29,14 @@ export interface NetworkReference {
   name: string;
 }
 
-export type InjectionDecision = { ops: PatchOperation[]; record: InjectionRecord } | { deny: Problem };
+/** The JSON patch that gives a pod what its networks need, and the record of what it added. */
+export interface InjectionPlan {
+  ops: PatchOperation[];
+  record: InjectionRecord;
+}
+
+/** The plan, or the reason to deny the pod. */
+export type InjectionDecision = Result<InjectionPlan>;
 
 export const nadKey = (ref: NetworkReference): string => `${ref.namespace}/${ref.name}`;
 

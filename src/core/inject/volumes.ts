@@ -90,7 +90,7 @@ export function planHostMounts(
         const name = hostVolumeName(mount.hostPath);
         if (step.volumes.named(name)) {
           return fail(
-            'InvalidRequest',
+            'ConflictingVolume',
             `pod already has a volume named ${name}, which ${wanted} needs; rename it`,
           );
         }
@@ -103,7 +103,7 @@ export function planHostMounts(
         if (there !== undefined && cleanPath(there) === mount.hostPath) continue;
         const at = mount.redact ? '' : ` at ${mount.mountPath}`;
         return fail(
-          'InvalidRequest',
+          'ConflictingVolume',
           `container ${container.name} already mounts volume ${atPath.name}${at}, where ${wanted} goes; free the path`,
         );
       }
@@ -125,7 +125,7 @@ export function planPodnetinfo(step: VolumeStep, demand: Demand): Result<void> {
     const clash = step.volumes.mountAt(index, mountPath);
     if (clash) {
       return fail(
-        'InvalidRequest',
+        'ConflictingVolume',
         `container ${container.name} already mounts volume ${clash.name} at ${mountPath}, where the podnetinfo volume goes; free the path`,
       );
     }
