@@ -16,6 +16,7 @@ import {
   type NumaLayout,
   simulatedHugepages,
   simulatedNumaNodes,
+  writeHugepagesTree,
   writeNumaTree,
 } from './numa.js';
 import { freePorts } from './ports.js';
@@ -99,6 +100,7 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
   const procs = new NodeProcesses(opts.name, dir, binDir);
   try {
     writeNumaTree(paths.numaTree, layout);
+    writeHugepagesTree(join(dir, 'sys-hugepages'), layout);
     const kubeletConfig = await writeNodeConfig(opts, dir);
     await ensureNodeRoleBinding(cp.kc);
     await procs.startFakeCri();

@@ -6,6 +6,7 @@
 #   NODE_DIR/kubelet     becomes /var/lib/kubelet: the kubelet's root directory, and with it the hard-coded
 #                        device-plugin directory /var/lib/kubelet/device-plugins and the pod-resources socket.
 #   NODE_DIR/sys-node    when present, becomes /sys/devices/system/node (a fabricated NUMA topology).
+#   NODE_DIR/sys-hugepages  when present, becomes /sys/kernel/mm/hugepages (the hugepages the kubelet reports).
 #   NODE_DIR/sysctl      gets private copies of the sysctls the kubelet sets, so the host keeps its values.
 set -eu
 dir=${1:?usage: node-namespace.sh NODE_DIR -- KUBELET [ARG...]}
@@ -33,5 +34,8 @@ done
 
 if [ -d "$dir/sys-node" ]; then
   mount --bind "$dir/sys-node" /sys/devices/system/node
+fi
+if [ -d "$dir/sys-hugepages" ]; then
+  mount --bind "$dir/sys-hugepages" /sys/kernel/mm/hugepages
 fi
 exec "$@"

@@ -145,6 +145,27 @@ export function writeNumaTree(dir: string, layout: NumaLayout, sys = '/sys'): vo
   });
 }
 
+/**
+ * The kubelet's hugepages capacity comes from cadvisor's machine-wide `/sys/kernel/mm/hugepages/hugepages-<size>/
+ * nr_hugepages`, not from the node tree: this writes that directory with the layout's pages summed over the NUMA
+ * nodes, for `node-namespace.sh` to bind over the real one. Writes nothing (and returns false) when the layout
+ * has no hugepage sizes, so the kubelet then sees the machine's own.
+ */
+export function writeHugepagesTree(dir: string, layout: NumaLayout): boolean {
+  const total = new Map<string, number>();
+  for (const node of layout.hugepages)
+    for (const [size, pages] of Object.entries(node)) total.set(size, (total.get(size) ?? 0) + pages);
+  if (total.size === 0) return false;
+  for (const [size, pages] of total) {
+    const hp = join(dir, size);
+    mkdirSync(hp, { recursive: true });
+    for (const file of ['nr_hugepages', 'free_hugepages']) writeFileSync(join(hp, file), `${pages}\n`);
+    for (const file of ['nr_overcommit_hugepages', 'resv_hugepages', 'surplus_hugepages'])
+      writeFileSync(join(hp, file), '0\n');
+  }
+  return true;
+}
+
 function pad(kb: number): string {
   return String(kb).padStart(8);
 }
