@@ -1,126 +1,197 @@
-import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
-import { type ControlPlane, startControlPlane } from '../devcluster/controlplane.js';
-import { type LocalWebhook, startLocalWebhook } from '../devcluster/local-webhook.js';
-import { createNad, nadObject } from '../devcluster/nads.js';
-import { createFakeNode } from '../devcluster/nodes.js';
-import { waitFor } from '../devcluster/wait.js';
+/**
+ * The demo end to end: the whole system on this machine (control plane, webhook, extender in bind mode, real
+ * kubelets over simulated hosts with their agents), sample policies, NADs and workloads, and what happened to
+ * each pod and each node's devices, as tables or as one JSON object. With `compare`, the same burst first goes
+ * through kube-scheduler alone, so the TopologyAffinityErrors Wirespeed prevents are counted, not claimed.
+ */
+import { UsageError } from '../cli/errors.js';
+import { parseAllowedHostPaths } from '../core/inject/host-paths.js';
+import { realNodeSupport } from '../devcluster/kubelet.js';
+import { type Cluster, LocalCluster } from '../harness/cluster.js';
+import type { Logger } from '../telemetry/logger.js';
+import {
+  type BurstCount,
+  compareTable,
+  countMisaligned,
+  type DemoOutcome,
+  demoJson,
+  nodesTable,
+  podsTable,
+} from './outcome.js';
+import {
+  ALLOWED_HOST_PATHS,
+  burstPods,
+  DEMO_NAMESPACE,
+  DEMO_POLICIES,
+  demoNodes,
+  demoWorkloads,
+  POOLS,
+  UNPLACEABLE,
+} from './scenario.js';
+import {
+  collectPods,
+  freeByNode,
+  type Progress,
+  publishNads,
+  removePods,
+  submitAndSettle,
+  timed,
+} from './steps.js';
 
-const NS = 'demo';
-
-export async function runDemo(opts: { keep: boolean }, say: (line: string) => void): Promise<void> {
-  let cp: ControlPlane | undefined;
-  let webhook: LocalWebhook | undefined;
-  const cleanup = async () => {
-    await webhook?.stop();
-    await cp?.stop();
-  };
-  const interrupted = () => {
-    say('\ninterrupted: stopping the cluster');
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  try {
-    const started = Date.now();
-    say('==> starting etcd, kube-apiserver and kube-scheduler (first run builds them: several minutes)');
-    cp = await startControlPlane({ scheduler: true });
-    say(`    API server ${cp.server} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    say(
-      '==> starting the webhook and registering it with the API server (TLS, matchConditions, failurePolicy Fail)',
-    );
-    webhook = await startLocalWebhook(cp);
-    say(`    webhook on https://127.0.0.1:${webhook.server.port}/mutate`);
-
-    const core = cp.kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: NS } } });
-    say('==> two nodes: node-sriov has 4 VFs of intel.com/sriov_a and 1Gi hugepages; node-plain has neither');
-    await createFakeNode(
-      cp.kc,
-      'node-sriov',
-      { 'intel.com/sriov_a': '4', 'hugepages-1Gi': '8Gi' },
-      { labels: { 'feature.node.kubernetes.io/network-sriov.capable': 'true' } },
-    );
-    await createFakeNode(cp.kc, 'node-plain', {});
-
-    const nad = nadObject('sriov-a', {
-      'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov_a',
-      'wirespeed.io/hugepages': '1Gi=1Gi',
-      'k8s.v1.cni.cncf.io/nodeSelector': 'feature.node.kubernetes.io/network-sriov.capable=true',
-    });
-    say('==> the platform team publishes a NetworkAttachmentDefinition:');
-    say(indent(stringify(nad)));
-    await createNad(cp.kc, NS, nad);
-
-    const pod: V1Pod = {
-      metadata: { name: 'dpdk-app', annotations: { 'k8s.v1.cni.cncf.io/networks': 'sriov-a, sriov-a@net2' } },
-      spec: {
-        containers: [
-          {
-            name: 'app',
-            image: 'registry.example.com/dpdk-app:1',
-            resources: { requests: { memory: '1Gi' } },
-          },
-        ],
-      },
-    };
-    say('==> the user creates a pod that only names the network (twice: two attachments):');
-    say(indent(stringify(pod)));
-    await core.createNamespacedPod({ namespace: NS, body: pod });
-    const stored = await core.readNamespacedPod({ name: 'dpdk-app', namespace: NS });
-    const app = stored.spec!.containers[0]!;
-    say('==> the API server stored it with what it needs:');
-    say(
-      indent(
-        stringify({
-          resources: app.resources,
-          volumeMounts: app.volumeMounts?.filter((m) => !m.mountPath.startsWith('/var/run/secrets')),
-          volumes: stored.spec!.volumes?.filter((v) => !v.projected),
-          nodeSelector: stored.spec!.nodeSelector,
-        }),
-      ),
-    );
-    const bound = await waitFor(
-      'the scheduler to bind the pod',
-      async () => (await core.readNamespacedPod({ name: 'dpdk-app', namespace: NS })).spec?.nodeName,
-      { timeoutMs: 30_000 },
-    );
-    say(`==> kube-scheduler bound it to ${bound}`);
-
-    say('==> a typo in the annotation is refused with a message naming it:');
-    try {
-      await core.createNamespacedPod({
-        namespace: NS,
-        body: {
-          ...pod,
-          metadata: { name: 'typo', annotations: { 'k8s.v1.cni.cncf.io/networks': 'sriov-a@eth 1' } },
-        },
-      });
-      say('    (unexpectedly admitted)');
-    } catch (err) {
-      say(`    ${err instanceof ApiException ? JSON.parse(String(err.body)).message : String(err)}`);
-    }
-    say(`==> the webhook answered ${await webhook.requests()} admission requests`);
-
-    if (opts.keep) {
-      say(
-        `\nThe cluster keeps running. In another shell:\n  export KUBECONFIG=${cp.kubeconfigPath}\n  kubectl -n ${NS} get pod dpdk-app -o yaml`,
-      );
-      say('Press Ctrl-C to stop it.');
-      await new Promise(() => {});
-    }
-  } finally {
-    if (!opts.keep) {
-      await cleanup();
-      process.off('SIGINT', interrupted);
-    }
-  }
-  say('==> done: cluster stopped');
+export interface DemoOptions {
+  nodes: number;
+  /** Size of the burst. */
+  pods: number;
+  compare: boolean;
+  json: boolean;
+  keep: boolean;
+  binDir?: string;
+  nodeBinDir?: string;
+  log?: Logger;
 }
 
-function indent(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
+export interface DemoIo {
+  /** Tables, or the one JSON object. */
+  out: (text: string) => void;
+  progress: Progress;
+  /** Called once the cluster runs, with the function that stops it (for Ctrl-C). */
+  onStop?: (stop: () => Promise<void>) => void;
+  /** Called with the running cluster after the outcome is read, before it stops (the demo's test checks it). */
+  inspect?: (cluster: Cluster, outcome: DemoOutcome) => Promise<void>;
+}
+
+export const DEMO_LIMITS = { nodes: 12, pods: 40 } as const;
+const SETTLE_TIMEOUT_MS = 120_000;
+
+/** Why the demo cannot run here, with how to run it, or undefined. Checked before anything starts. */
+export function demoRefusal(opts: Pick<DemoOptions, 'nodes' | 'pods'>): string | undefined {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > DEMO_LIMITS.nodes)
+    return `--nodes ${opts.nodes}: give 1 to ${DEMO_LIMITS.nodes}`;
+  if (!Number.isInteger(opts.pods) || opts.pods < 1 || opts.pods > DEMO_LIMITS.pods)
+    return `--pods ${opts.pods}: give 1 to ${DEMO_LIMITS.pods}`;
+  const why = realNodeSupport({ checkBinaries: false });
+  if (why)
+    return `the demo runs real kubelets, which cannot run here: ${why}. Run it as root, e.g. \`sudo -E npm run demo\` (or in CI, which runs as root)`;
+  return undefined;
+}
+
+export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoOutcome> {
+  const refusal = demoRefusal(opts);
+  if (refusal) throw new UsageError(refusal);
+  const began = Date.now();
+  const hostPaths = parseAllowedHostPaths(ALLOWED_HOST_PATHS, 'the demo allow-list');
+  if (!hostPaths.ok) throw new Error(hostPaths.problem.message);
+  const local = new LocalCluster({
+    nodes: demoNodes(opts.nodes),
+    policies: DEMO_POLICIES,
+    managedResources: Object.values(POOLS),
+    webhook: { allowedHostPaths: hostPaths.value },
+    progress: io.progress,
+    ...(opts.binDir ? { binDir: opts.binDir } : {}),
+    ...(opts.nodeBinDir ? { nodeBinDir: opts.nodeBinDir } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  io.onStop?.(() => local.stop());
+  try {
+    const cluster = await local.start();
+    const outcome = await walkThrough(cluster, opts, io.progress);
+    io.progress(`==> done in ${((Date.now() - began) / 1000).toFixed(1)}s`);
+    if (opts.json) io.out(`${JSON.stringify(demoJson(outcome))}\n`);
+    else io.out(renderOutcome(outcome));
+    await io.inspect?.(cluster, outcome);
+    if (opts.keep) {
+      io.progress(keepText(cluster));
+      await new Promise<never>(() => undefined);
+    }
+    return outcome;
+  } finally {
+    if (!opts.keep) await timed(io.progress, 'stopping every process', () => local.stop());
+  }
+}
+
+async function walkThrough(c: Cluster, opts: DemoOptions, progress: Progress): Promise<DemoOutcome> {
+  await timed(
+    progress,
+    'namespace demo and the NADs (SR-IOV netdevice, vfio + hugepages, vhost-user mount)',
+    () => publishNads(c),
+  );
+  const before = await freeByNode(c);
+  const burst = burstPods(opts.pods);
+  const names = burst.map((p) => p.metadata?.name ?? '');
+  let plain: BurstCount | null = null;
+  if (opts.compare) {
+    await timed(progress, 'kube-scheduler restarted without the extender', () => c.useExtender(false));
+    const outcomes = await timed(
+      progress,
+      `--compare: a burst of ${opts.pods} pods × 2 ${POOLS.sriovNet} through kube-scheduler alone`,
+      () => submitAndSettle(c, burst, SETTLE_TIMEOUT_MS),
+      (o) => burstSummary(o),
+    );
+    plain = { pods: opts.pods, misaligned: countMisaligned(outcomes) };
+    await timed(progress, 'removing the burst', () => removePods(c, names, before, SETTLE_TIMEOUT_MS));
+    await timed(progress, 'kube-scheduler restarted with the extender (bind mode)', () =>
+      c.useExtender(true),
+    );
+  }
+  const workloads = demoWorkloads();
+  await timed(
+    progress,
+    `workloads: a DPDK CNF (2 VFs on one NUMA node + hugepages), SR-IOV pods, ${UNPLACEABLE} (fits nowhere)`,
+    () => submitAndSettle(c, workloads, SETTLE_TIMEOUT_MS),
+    (o) => burstSummary(o),
+  );
+  const burstOutcomes = await timed(
+    progress,
+    `a burst of ${opts.pods} pods × 2 ${POOLS.sriovNet} through kube-scheduler + wirespeed`,
+    () => submitAndSettle(c, burst, SETTLE_TIMEOUT_MS),
+    (o) => burstSummary(o),
+  );
+  const pods = await collectPods(c, [...workloads.map((p) => p.metadata?.name ?? ''), ...names]);
+  const after = await freeByNode(c);
+  return {
+    pods,
+    nodes: c.nodes.map((n) => ({
+      name: n.name,
+      before: before.get(n.name) ?? [],
+      after: after.get(n.name) ?? [],
+    })),
+    compare: plain
+      ? { plain, wirespeed: { pods: opts.pods, misaligned: countMisaligned(burstOutcomes) } }
+      : null,
+  };
+}
+
+function burstSummary(
+  outcomes: readonly { phase: string; topologyRejected: boolean; node: string | null }[],
+): string {
+  const running = outcomes.filter((o) => o.phase === 'Running').length;
+  const rejected = outcomes.filter((o) => o.topologyRejected).length;
+  const pending = outcomes.filter((o) => o.phase === 'Pending' && o.node === null).length;
+  return `${running} running, ${rejected} rejected by a kubelet (TopologyAffinityError), ${pending} pending`;
+}
+
+export function renderOutcome(outcome: DemoOutcome): string {
+  const parts = [
+    `\nPods (namespace ${DEMO_NAMESPACE}): where each landed, its devices (from its node's NodeNetworkState), what admission injected\n`,
+    podsTable(outcome.pods),
+    '\nFree/allocatable devices per pool and NUMA node, before -> after\n',
+    nodesTable(outcome.nodes),
+    `\nMisaligned pods (devices on several NUMA nodes, or rejected by a kubelet): ${countMisaligned(outcome.pods)}\n`,
+  ];
+  if (outcome.compare) parts.push('\nThe same burst, both ways\n', compareTable(outcome.compare));
+  return parts.join('');
+}
+
+function keepText(c: Cluster): string {
+  return [
+    '',
+    'Everything keeps running. In another shell:',
+    `  export KUBECONFIG=${c.cp.kubeconfigPath}`,
+    '  kubectl get nodes',
+    '  kubectl get nodenetworkstates -o yaml',
+    `  kubectl -n ${DEMO_NAMESPACE} get pods -o wide`,
+    `  kubectl -n ${DEMO_NAMESPACE} describe pod ${UNPLACEABLE}`,
+    `  npx tsx src/cli.ts nodes --kubeconfig ${c.cp.kubeconfigPath}`,
+    'Press Ctrl-C to stop every process.',
+  ].join('\n');
 }
