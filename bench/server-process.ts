@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { allowed } from '../src/core/admission.js';
 import { defaultInjectionConfig } from '../src/core/inject/config.js';
 import type { NetworkAttachmentDefinition } from '../src/core/kube.js';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -63,13 +64,7 @@ async function startWebhookTarget(dir: string): Promise<{ port: number; stop: ()
 
 async function startBare(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const uid = '0df28fbd-5f5f-11e8-bc74-36e6bb280816';
-  const answer = Buffer.from(
-    JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      response: { uid, allowed: true },
-    }),
-  );
+  const answer = Buffer.from(JSON.stringify(allowed(uid)));
   const server = https.createServer(
     {
       cert: readFileSync(join(dir, 'tls.crt')),

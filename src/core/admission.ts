@@ -111,17 +111,46 @@ const STATUS: Partial<Record<ProblemCode, { code: number; reason: string }>> = {
   NotPermitted: { code: 403, reason: 'Forbidden' },
 };
 
-export function review(response: AdmissionResponse): AdmissionReviewResponse {
+/**
+ * The answers, as controller-runtime's admission/response.go has them: every AdmissionReview and Status the
+ * webhook sends is built here, so none is written by hand and every deny goes through the status table.
+ */
+function review(response: AdmissionResponse): AdmissionReviewResponse {
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
 }
 
-export function allow(uid: string, ops: readonly PatchOperation[] = []): AdmissionReviewResponse {
-  if (ops.length === 0) return review({ uid, allowed: true });
+/** Admit the pod as it is. */
+export function allowed(uid: string): AdmissionReviewResponse {
+  return review({ uid, allowed: true });
+}
+
+/** Admit the pod with these changes; none is the same answer as `allowed`. */
+export function patched(uid: string, ops: readonly PatchOperation[]): AdmissionReviewResponse {
+  if (ops.length === 0) return allowed(uid);
   const patch = Buffer.from(JSON.stringify(ops)).toString('base64');
   return review({ uid, allowed: true, patchType: 'JSONPatch', patch });
 }
 
-export function deny(uid: string, problem: Problem): AdmissionReviewResponse {
+/** Refuse the pod, with the status its problem's code maps to and the message the user will read. */
+export function denied(uid: string, problem: Problem): AdmissionReviewResponse {
   const { code, reason } = STATUS[problem.code] ?? { code: 400, reason: 'BadRequest' };
   return review({ uid, allowed: false, status: { code, reason, message: problem.message } });
+}
+
+/** A bug, not a decision: still an AdmissionReview (never a bare 500) when the request had a uid. */
+export function errored(uid: string, message: string): AdmissionReviewResponse {
+  return review({ uid, allowed: false, status: { code: 500, reason: 'InternalError', message } });
+}
+
+/** A Kubernetes `Status` failure body: the answer to a request that is not an AdmissionReview at all. */
+export interface StatusBody {
+  kind: 'Status';
+  apiVersion: 'v1';
+  status: 'Failure';
+  code: number;
+  message: string;
+}
+
+export function statusBody(code: number, message: string): StatusBody {
+  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message };
 }

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../cli/errors.js';
+import { statusBody } from '../core/admission.js';
 
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
@@ -52,9 +53,7 @@ export interface JsonEndpointOptions {
 }
 
 /** A Kubernetes `Status` failure body, what the API server expects from an HTTP-level refusal. */
-export function statusBody(code: number, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message };
-}
+export { statusBody };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {
   const payload = Buffer.from(JSON.stringify(body));

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { review } from '../core/admission.js';
+import { errored } from '../core/admission.js';
 import { type JsonLimits, type JsonReply, jsonEndpoint, statusBody } from '../serve/json-endpoint.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -69,10 +69,7 @@ export function mutateEndpoint(
         record('error', started);
         const message = 'wirespeed webhook internal error; see the webhook logs';
         if (typeof uid === 'string') {
-          return {
-            status: 200,
-            body: review({ uid, allowed: false, status: { code: 500, reason: 'InternalError', message } }),
-          };
+          return { status: 200, body: errored(uid, message) };
         }
         return { status: 500, body: statusBody(500, message) };
       }

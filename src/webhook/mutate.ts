@@ -1,9 +1,11 @@
 import {
   type AdmissionRequest,
-  allow,
+  allowed,
   checkPodCreate,
   decodeAdmissionReview,
-  deny,
+  denied,
+  patched,
+  statusBody,
 } from '../core/admission.js';
 import type { InjectionConfig } from '../core/inject/config.js';
 import { nadKey, planPrepared, prepareInjection } from '../core/inject/plan.js';
@@ -37,34 +39,28 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
   if (!decoded.ok) {
     return {
       httpStatus: 400,
-      body: {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        code: 400,
-        message: decoded.problem.message,
-      },
+      body: statusBody(400, decoded.problem.message),
       outcome: 'invalid',
       problem: decoded.problem,
     };
   }
   const request = decoded.value;
-  const denied = (p: Problem): AdmissionResult => ({
+  const deny = (p: Problem): AdmissionResult => ({
     httpStatus: 200,
-    body: deny(request.uid, p),
+    body: denied(request.uid, p),
     outcome: 'denied',
     request,
     problem: p,
   });
   const pod = checkPodCreate(request);
-  if (!pod.ok) return denied(pod.problem);
+  if (!pod.ok) return deny(pod.problem);
   if (request.operation !== 'CREATE')
-    return { httpStatus: 200, body: allow(request.uid), outcome: 'unchanged', request };
+    return { httpStatus: 200, body: allowed(request.uid), outcome: 'unchanged', request };
 
   const config = deps.config();
   const ctx = request.namespace ? { namespace: request.namespace } : {};
   const prepared = prepareInjection(request.object, config, ctx);
-  if (!prepared.ok) return denied(prepared.problem);
+  if (!prepared.ok) return deny(prepared.problem);
 
   const nads = new Map<string, NetworkAttachmentDefinition>();
   const pending: Array<Promise<void>> = [];
@@ -85,17 +81,17 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
       await Promise.all(pending);
     } catch (err) {
       if (err instanceof NadLookupError)
-        return denied(problem('LookupFailed', `${err.message}; retry shortly`));
+        return deny(problem('LookupFailed', `${err.message}; retry shortly`));
       throw err;
     }
   }
 
   const decision = planPrepared(prepared.value, nads);
-  if (!decision.ok) return denied(decision.problem);
+  if (!decision.ok) return deny(decision.problem);
   const { ops } = decision.value;
   return {
     httpStatus: 200,
-    body: allow(request.uid, ops),
+    body: patched(request.uid, ops),
     outcome: ops.length > 0 ? 'patched' : 'unchanged',
     request,
     ops: ops.length,

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createCA, issueCertificate } from '../../src/certs/pki.js';
+import { statusBody } from '../../src/core/admission.js';
 import { KubeEndpoint, type KubeEndpointOptions } from '../../src/kube/endpoint.js';
 
 const ca = createCA({ commonName: 'fake API CA' });
@@ -62,5 +63,5 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 
 /** A Kubernetes Status failure. */
 export function status(res: ServerResponse, code: number, message: string): void {
-  json(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message });
+  json(res, code, statusBody(code, message));
 }
