@@ -39,9 +39,10 @@ export const DEFAULT_EXTENDER_CONFIG: ExtenderConfig = {
   ledger: true,
   maxReportAgeMs: 0,
   reservationTtlMs: 5 * 60_000,
-  // Binding and its watch event take tens of milliseconds, a loaded API server a few hundred: 3 s covers
-  // that with room, and a pod the scheduler gave up on blocks nothing for longer.
-  inflightTtlMs: 3000,
+  // Binding and its watch event take tens of milliseconds on a quiet API server, seconds on a loaded one (the
+  // real-kubelet race test saw double-bookings with 3 s). A hold outliving its pod costs only pessimism, and a
+  // pod the scheduler retries replaces its holds, so the window errs long.
+  inflightTtlMs: 15_000,
   maxReservations: 100_000,
   leaseNamespace: DEFAULT_AGENT_NAMESPACE,
   leaseNamePrefix: AGENT_LEASE_NAME_PREFIX,
