@@ -11,6 +11,7 @@ import { simulatedLayout } from '../src/agent/host/simulated/layout.js';
 import { createSimulatedHost } from '../src/agent/host/simulated/simulated-host.js';
 import { observeHost } from '../src/agent/observe.js';
 import { kubeletFigures } from './agent-kubelet.js';
+import { setupFigures } from './agent-setup.js';
 
 export interface Figure {
   name: string;
@@ -64,7 +65,7 @@ const discovery: Figure = {
   },
 };
 
-export const FIGURES: Figure[] = [discovery, ...kubeletFigures()];
+export const FIGURES: Figure[] = [discovery, ...kubeletFigures(), ...setupFigures()];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

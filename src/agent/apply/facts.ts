@@ -16,7 +16,16 @@ export function overrideValue(text: string | undefined): string | null {
   return v === '' || v === '(null)' ? null : v;
 }
 
-export async function readFacts(host: Host, pfs: readonly ObservedPf[]): Promise<HostFacts> {
+/**
+ * `overrides: false` skips the VFs' `driver_override`: only the agent writes it, and only an apply stopped
+ * between setting and clearing it leaves one behind, so a caller that knows its last apply finished need not
+ * read 500 attributes to find none.
+ */
+export async function readFacts(
+  host: Host,
+  pfs: readonly ObservedPf[],
+  opts: { overrides: boolean } = { overrides: true },
+): Promise<HostFacts> {
   const h = boundedHost(host, 32);
   const facts = {
     autoprobe: new Map<string, boolean>(),
@@ -36,10 +45,10 @@ export async function readFacts(host: Host, pfs: readonly ObservedPf[]): Promise
       await Promise.all(
         pf.vfs.map(async (vf) => {
           const [override, mtu] = await Promise.all([
-            h.read(pciAttr(vf.pciAddress, 'driver_override')),
+            opts.overrides ? h.read(pciAttr(vf.pciAddress, 'driver_override')) : undefined,
             vf.netdev ? h.read(pciNetAttr(vf.pciAddress, vf.netdev, 'mtu')) : undefined,
           ]);
-          facts.overrides.set(vf.pciAddress, overrideValue(override));
+          if (opts.overrides) facts.overrides.set(vf.pciAddress, overrideValue(override));
           const m = intValue(mtu);
           if (m !== null) facts.vfMtu.set(vf.pciAddress, m);
         }),

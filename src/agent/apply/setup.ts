@@ -55,6 +55,8 @@ export class DeviceSetup {
   private readonly stuck = new Map<string, { name: string | null; message: string }>();
   private readonly hugepages = new Map<string, AppliedHugepages>();
   private hugepagesChanged = false;
+  /** Whether the last reconcile ended with nothing left to do: no override can be stale (see readFacts). */
+  private settled = false;
 
   constructor(
     private readonly opts: SetupOptions,
@@ -74,7 +76,7 @@ export class DeviceSetup {
     for (; rounds < (this.opts.maxRounds ?? 3); rounds++) {
       const observed = await observeHost(host);
       const pfs = observed.pfs.filter((pf) => !this.stuck.has(pf.pciAddress));
-      const facts = await readFacts(host, pfs);
+      const facts = await readFacts(host, pfs, { overrides: !this.settled || rounds > 0 });
       plan = planHost({
         ...input,
         observed: { ...observed, pfs },
@@ -93,6 +95,7 @@ export class DeviceSetup {
       );
       if (stepCount({ ...todo, pfs: todo.pfs.filter((pf) => pending.has(pf.pciAddress)) }) === 0) break;
       changed = true;
+      this.settled = false;
       const applied = await applyPlan(
         todo,
         {
@@ -125,6 +128,8 @@ export class DeviceSetup {
       hugepageErrors.push(...applied.hugepageErrors);
     }
     const last = plan as HostPlan;
+    // Set only once the loop ended on an empty plan; a crash (an exception) leaves it false for the next run.
+    this.settled = pending.size === 0 && failures.size === 0;
     for (const s of this.stuck.keys()) pending.delete(s);
     const report = syncReport({
       plan: { ...last, pfs: last.pfs.filter((pf) => !this.stuck.has(pf.pciAddress)) },

@@ -15,17 +15,17 @@
  * (plus the static layout and the configuration file), any process may write: the agent's writer children
  * build this same `Host` from the root (see src/agent/apply/writer-child.ts).
  */
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
 import { type Host, HostError } from '../host.js';
 import { rootedHost } from '../rooted-host.js';
 import { pciAttr, pciDeviceRealDir, SYS_PCI_DRIVERS_PROBE } from '../sysfs.js';
-import { VFIO_DRIVER, vfEntries, vfPaths } from './entries.js';
-import { faultFor, readKernelConfig } from './kernel-config.js';
+import { bindEntries, type SimEntry, unbindPaths, VFIO_DRIVER, vfEntries, vfPaths } from './entries.js';
+import { faultFor, type KernelConfig, readKernelConfig, SIM_KERNEL_FILE } from './kernel-config.js';
 import { vdpaBind, vdpaPathsOf, vdpaUnbind } from './kernel-vdpa.js';
-import { deviceOf, type SimHostLayout, vfAddress } from './layout.js';
-import { bindDriver, bindingOf, readSimulatedLayout, unbindDriver } from './simulated-host.js';
-import { removePaths, writeEntries } from './writer.js';
+import { type SimHostLayout, type SimPf, vfAddress, vfNetdev } from './layout.js';
+import { bindingOf, readSimulatedLayout, SIM_LAYOUT_FILE } from './simulated-host.js';
+import { removePaths } from './writer.js';
 
 const ADDRESS = '([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])';
 const PCI_ATTR = new RegExp(`^/sys/(?:bus/pci/devices|devices/pci0000:00)/${ADDRESS}/(.+)$`);
@@ -41,6 +41,81 @@ export interface Kernel {
   root: string;
   host: Host;
   layout: SimHostLayout;
+  /** PCI address → its PF and VF index (null for the PF itself). */
+  devices: ReadonlyMap<string, { pf: SimPf; vfIndex: number | null }>;
+}
+
+/** The layout and configuration files of a root, read again only when they change (checked by stat). */
+interface Cache {
+  layoutStamp: string;
+  layout: SimHostLayout;
+  devices: Kernel['devices'];
+  configStamp: string;
+  config: KernelConfig;
+}
+
+const stampOf = (file: string) =>
+  stat(file).then(
+    (s) => `${s.mtimeMs}:${s.size}:${s.ino}`,
+    () => 'none',
+  );
+
+async function cached(root: string, cache: { value?: Cache }): Promise<Cache> {
+  const [layoutStamp, configStamp] = await Promise.all([
+    stampOf(root + SIM_LAYOUT_FILE),
+    stampOf(root + SIM_KERNEL_FILE),
+  ]);
+  let c = cache.value;
+  if (!c || c.layoutStamp !== layoutStamp) {
+    const layout = await readSimulatedLayout(root);
+    const devices = new Map<string, { pf: SimPf; vfIndex: number | null }>();
+    for (const pf of layout.pfs) {
+      devices.set(pf.pciAddress, { pf, vfIndex: null });
+      for (let i = 0; i < pf.totalVfs; i++) devices.set(vfAddress(pf, i), { pf, vfIndex: i });
+    }
+    c = { layoutStamp, layout, devices, configStamp: '', config: {} };
+  }
+  if (c.configStamp !== configStamp) c = { ...c, configStamp, config: await readKernelConfig(root) };
+  cache.value = c;
+  return c;
+}
+
+/**
+ * Writes new sysfs entries fast: every directory at once (`mkdir -p` tolerates its siblings), then files and
+ * relative links, a link replacing whatever was there.
+ */
+async function put(root: string, entries: readonly SimEntry[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const e of entries) dirs.add(e.kind === 'dir' ? e.path : posix.dirname(e.path));
+  await Promise.all([...dirs].map((d) => mkdir(root + d, { recursive: true })));
+  const leaves = entries.filter((e) => e.kind !== 'dir');
+  for (let i = 0; i < leaves.length; i += 128)
+    await Promise.all(
+      leaves.slice(i, i + 128).map(async (e) => {
+        if (e.kind === 'file') return writeFile(root + e.path, e.content);
+        if (e.kind !== 'link') return;
+        const target = posix.relative(posix.dirname(e.path), e.target);
+        await symlink(target, root + e.path).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+          await rm(root + e.path, { force: true });
+          await symlink(target, root + e.path);
+        });
+      }),
+    );
+}
+
+function attach(k: Kernel, address: string, driver: string): Promise<void> {
+  const { pf, vfIndex } = k.devices.get(address) as { pf: SimPf; vfIndex: number | null };
+  const netdev =
+    vfIndex === null
+      ? { name: pf.name, mtu: pf.mtu, carrier: pf.carrier }
+      : { name: vfNetdev(pf, vfIndex), mtu: pf.mtu, carrier: true };
+  return put(k.root, bindEntries(address, driver, netdev, k.layout));
+}
+
+async function detach(k: Kernel, address: string): Promise<void> {
+  const { driver, netdevs } = await bindingOf(k.root, address);
+  if (driver !== null) await removePaths(k.root, unbindPaths(address, driver, netdevs, k.layout));
 }
 
 const err = (code: string, path: string, why: string) =>
@@ -49,16 +124,23 @@ const err = (code: string, path: string, why: string) =>
 /** A `Host` for a simulated host directory whose writes get the kernel's reactions. */
 export function kernelHost(root: string): Host {
   const files = rootedHost(root);
-  return { ...files, write: (path, data) => kernelWrite(resolve(root), files, path, data) };
+  const cache: { value?: Cache } = {};
+  return { ...files, write: (path, data) => kernelWrite(resolve(root), files, cache, path, data) };
 }
 
-async function kernelWrite(root: string, files: Host, path: string, data: string): Promise<void> {
-  const config = await readKernelConfig(root);
+async function kernelWrite(
+  root: string,
+  files: Host,
+  cache: { value?: Cache },
+  path: string,
+  data: string,
+): Promise<void> {
+  const { config, layout, devices } = await cached(root, cache);
   const fault = faultFor(config, path);
   if (fault?.hang) await hang();
   if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
   if (fault?.error) throw err(fault.error, path, 'injected fault');
-  const k: Kernel = { root, host: files, layout: await readSimulatedLayout(root) };
+  const k: Kernel = { root, host: files, layout, devices };
   const value = data.replace(/\0/g, '').trim();
   const classNet = CLASS_NET.exec(path);
   if (classNet) {
@@ -141,7 +223,7 @@ async function numVfs(k: Kernel, path: string, address: string, value: string): 
     const entries = Array.from({ length: want }, (_, i) =>
       vfEntries(pf, i, k.layout, autoprobe ? pf.vfDriver : null),
     ).flat();
-    await writeEntries(k.root, entries);
+    await put(k.root, entries);
   }
   await writeFile(realFile(k, address, 'sriov_numvfs'), `${want}\n`);
 }
@@ -158,7 +240,7 @@ async function override(k: Kernel, address: string): Promise<string | null> {
 
 /** Why `driver` may not probe `address` (pci_device_can_probe, the override, vfio's IOMMU), or null. */
 async function probeRefusal(k: Kernel, address: string, driver: string): Promise<string | null> {
-  const device = deviceOf(k.layout, address);
+  const device = k.devices.get(address);
   if (!device) return `no PCI device ${address}`;
   const forced = await override(k, address);
   if (forced !== null && forced !== driver) return `driver_override is ${forced}`;
@@ -185,29 +267,29 @@ async function driverWrite(
   address: string,
 ): Promise<void> {
   if (!loaded(k, driver)) throw err('ENOENT', path, `driver ${driver} is not loaded`);
-  if (deviceOf(k.layout, address) === undefined || !(await k.host.exists(pciAttr(address, 'class'))))
+  if (!k.devices.has(address) || !(await k.host.exists(pciAttr(address, 'class'))))
     throw err('ENODEV', path, `no PCI device ${address}`);
   const { driver: current } = await bindingOf(k.root, address);
   if (op === 'unbind') {
     if (current !== driver) throw err('ENODEV', path, `${address} is not bound to ${driver}`);
-    return unbindDriver(k.root, address);
+    return detach(k, address);
   }
   if (current !== null) throw err('EBUSY', path, `${address} is bound to ${current}`);
   const refusal = await probeRefusal(k, address, driver);
   if (refusal)
     throw err(driver === VFIO_DRIVER && refusal.includes('IOMMU') ? 'EINVAL' : 'ENODEV', path, refusal);
-  await bindDriver(k.root, address, driver);
+  await attach(k, address, driver);
 }
 
 /** `drivers_probe`: bind an unbound device to the override, else its kernel driver, if it may probe. */
 async function probe(k: Kernel, path: string, address: string): Promise<void> {
-  const device = deviceOf(k.layout, address);
+  const device = k.devices.get(address);
   if (!device || !(await k.host.exists(pciAttr(address, 'class'))))
     throw err('ENODEV', path, `no PCI device ${address}`);
   if ((await bindingOf(k.root, address)).driver !== null) return;
   const driver =
     (await override(k, address)) ?? (device.vfIndex === null ? device.pf.driver : device.pf.vfDriver);
-  if ((await probeRefusal(k, address, driver)) === null) await bindDriver(k.root, address, driver);
+  if ((await probeRefusal(k, address, driver)) === null) await attach(k, address, driver);
 }
 
 async function netWrite(
