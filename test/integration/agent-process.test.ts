@@ -8,9 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, CoreV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { simulatedLayout, vfAddress } from '../../src/agent/host/simulated/layout.js';
 import { createSimulatedHost } from '../../src/agent/host/simulated/simulated-host.js';
 import type { NodeNetworkState } from '../../src/api/wirespeed-v1alpha1.js';
@@ -18,25 +17,15 @@ import { createFakeNode } from '../../src/devcluster/nodes.js';
 import { freePort } from '../../src/devcluster/ports.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
+import { installCrdFiles } from '../support/crds.js';
 import { FakeDeviceManager } from '../support/fake-device-manager.js';
 import { FakePodResources, wireDevice } from '../support/fake-pod-resources.js';
 import { useControlPlane } from './support.js';
 
 const NODE = 'proc-1';
 const NAMESPACE = 'wirespeed-agent';
-const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
 const layout = simulatedLayout({ pfs: 1, vfs: 2, numVfs: 2, numa: 1 });
 const pf = layout.pfs[0]!;
-
-async function installCrd(crds: ApiextensionsV1Api, file: string): Promise<void> {
-  const body = parse(readFileSync(join(MANIFESTS, file), 'utf8')) as V1CustomResourceDefinition;
-  await crds.createCustomResourceDefinition({ body });
-  const name = body.metadata?.name ?? '';
-  await waitFor(`CRD ${name} established`, async () => {
-    const crd = await crds.readCustomResourceDefinition({ name });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
-  });
-}
 
 describe('wirespeed agent (the process)', () => {
   const plane = useControlPlane({ scheduler: false });
@@ -55,13 +44,11 @@ describe('wirespeed agent (the process)', () => {
   };
 
   beforeAll(async () => {
-    const crds = plane.cp.kc.makeApiClient(ApiextensionsV1Api);
-    for (const file of [
+    await installCrdFiles(plane.cp.kubeconfigPath, [
       '02-crd-networknodepolicy.yaml',
       '03-crd-nodenetworkstate.yaml',
       '04-crd-noderesourcetopology.yaml',
-    ])
-      await installCrd(crds, file);
+    ]);
     await plane.cp.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
     await createFakeNode(plane.cp.kc, NODE, {});
     api = loadKubeEndpoint(plane.cp.kubeconfigPath);

@@ -7,14 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  type V1CustomResourceDefinition,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { kubeletTopology } from '../../src/agent/command.js';
 import {
   type SimHostLayout,
@@ -32,6 +26,7 @@ import { agentLeaseName } from '../../src/core/report/liveness.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { installCrdFiles } from '../support/crds.js';
 import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
 
@@ -39,7 +34,6 @@ const NODE = 'agent-a';
 const NAMESPACE = 'wirespeed-agent';
 const VFIO = 'wirespeed.io/vfio';
 const NET = 'wirespeed.io/net';
-const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
 const simDir = mkdtempSync(join(tmpdir(), 'ws-agent-host-'));
 const layout: SimHostLayout = simulatedLayout({ pfs: 2, vfs: 4, numVfs: 4, numa: 2 });
 const [pf0, pf1] = layout.pfs as [SimHostLayout['pfs'][number], SimHostLayout['pfs'][number]];
@@ -77,18 +71,6 @@ function devicePod(name: string, resource: string, count: number): V1Pod {
   };
 }
 
-async function installCrd(crds: ApiextensionsV1Api, file: string): Promise<void> {
-  const body = parse(
-    await import('node:fs').then((fs) => fs.readFileSync(join(MANIFESTS, file), 'utf8')),
-  ) as V1CustomResourceDefinition;
-  await crds.createCustomResourceDefinition({ body });
-  const name = body.metadata?.name ?? '';
-  await waitFor(`CRD ${name} established`, async () => {
-    const crd = await crds.readCustomResourceDefinition({ name });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
-  });
-}
-
 afterAll(() => rmSync(simDir, { recursive: true, force: true }));
 
 describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
@@ -98,10 +80,11 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
     await createSimulatedHost(simDir, layout);
     for (const numa of [0, 1] as const)
       for (const i of [0, 1]) await bindDriver(simDir, vf(numa, i), 'vfio-pci');
-    const crds = plane.cp.kc.makeApiClient(ApiextensionsV1Api);
-    await installCrd(crds, '02-crd-networknodepolicy.yaml');
-    await installCrd(crds, '03-crd-nodenetworkstate.yaml');
-    await installCrd(crds, '04-crd-noderesourcetopology.yaml');
+    await installCrdFiles(plane.cp.kubeconfigPath, [
+      '02-crd-networknodepolicy.yaml',
+      '03-crd-nodenetworkstate.yaml',
+      '04-crd-noderesourcetopology.yaml',
+    ]);
     await core().createNamespace({ body: { metadata: { name: NAMESPACE } } });
     const admin = loadKubeEndpoint(plane.cp.kubeconfigPath);
     for (const p of [policy('vfio', VFIO, 'vfio-pci', '0-1'), policy('net', NET, 'netdevice', '2-3')]) {
