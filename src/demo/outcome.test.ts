@@ -4,6 +4,7 @@ import {
   countMisaligned,
   type DemoOutcome,
   demoJson,
+  firstSentence,
   nodesTable,
   type PodOutcome,
   podsTable,
@@ -112,6 +113,27 @@ describe('demo outcome', () => {
       ],
       compare: { plain: { pods: 10, misaligned: 4 }, wirespeed: { pods: 10, misaligned: 0 } },
     });
+  });
+
+  it('shows the scheduler message up to its first full stop, and - for a NUMA node without the pool', () => {
+    expect(
+      firstSentence(
+        '0/3 nodes are available: 1 no NUMA node has 2 free a/b, 2 Insufficient a/b. preemption: 0/3 nodes are available.',
+      ),
+    ).toBe('0/3 nodes are available: 1 no NUMA node has 2 free a/b, 2 Insufficient a/b.');
+    expect(firstSentence('no full stop')).toBe('no full stop');
+    const pools = [
+      {
+        resourceName: 'a/b',
+        numaNodes: [
+          { numaNode: 0, free: 0, allocatable: 0 },
+          { numaNode: 1, free: 0, allocatable: 2 },
+        ],
+      },
+    ];
+    expect(nodesTable([{ name: 'n', before: pools, after: pools }])).toBe(
+      ['NODE  POOL  NUMA0 free  NUMA1 free', 'n     a/b   - -> -      0/2 -> 0/2', ''].join('\n'),
+    );
   });
 
   it('renders the tables', () => {

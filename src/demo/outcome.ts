@@ -101,14 +101,21 @@ export function podsTable(pods: readonly PodOutcome[]): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(',') || '-',
     p.injected.mounts.join(',') || '-',
-    p.reason ?? '',
+    p.reason === null ? '' : firstSentence(p.reason),
   ]);
   return table([['POD', 'PHASE', 'NODE', 'NUMA', 'DEVICES', 'INJECTED', 'MOUNTS', 'REASON'], ...rows]);
 }
 
+/** The scheduler's message up to its first full stop: the preemption notes after it add nothing here. */
+export function firstSentence(text: string): string {
+  const end = text.search(/\.\s/);
+  return end < 0 ? text : text.slice(0, end + 1);
+}
+
+/** A NUMA node holding none of the pool's devices shows `-`, as one the report does not name. */
 const cell = (pools: readonly PoolFree[], resource: string, numa: number): string => {
   const c = pools.find((p) => p.resourceName === resource)?.numaNodes.find((n) => n.numaNode === numa);
-  return c ? `${c.free}/${c.allocatable}` : '-';
+  return c && c.allocatable + c.free > 0 ? `${c.free}/${c.allocatable}` : '-';
 };
 
 /** Per node and pool, free/allocatable per NUMA node before → after. */
