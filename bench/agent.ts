@@ -12,6 +12,7 @@ import { createSimulatedHost } from '../src/agent/host/simulated/simulated-host.
 import { observeHost } from '../src/agent/observe.js';
 import { kubeletFigures } from './agent-kubelet.js';
 import { setupFigures } from './agent-setup.js';
+import { recordFigure } from './summary.js';
 
 export interface Figure {
   name: string;
@@ -82,6 +83,14 @@ async function main(): Promise<void> {
     const { value, detail } = await figure.run();
     const met = value <= figure.target;
     if (!met) missed++;
+    recordFigure({
+      bench: 'agent',
+      figure: figure.name,
+      value,
+      unit: figure.unit,
+      target: figure.target,
+      kind: 'max',
+    });
     process.stdout.write(
       `${figure.name}: ${value.toFixed(1)} ${figure.unit} (target ≤ ${figure.target} ${figure.unit}) ${met ? 'met' : 'MISSED'}\n` +
         `  ${figure.what}${detail ? `\n  ${detail}` : ''}\n`,
