@@ -3,6 +3,7 @@
  * encoding maps a Problem to a deny in the one place that chooses status codes.
  */
 import type { PatchOperation, Pod } from './kube.js';
+import { isPlainObject } from './own.js';
 import { fail, ok, type Problem, type ProblemCode, type Result } from './problem.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -35,11 +36,9 @@ export interface AdmissionReviewResponse {
 /** What a request that cannot be answered as an AdmissionReview gets: an HTTP 400 naming the problem. */
 export type DecodeResult = Result<AdmissionRequest>;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function decodeAdmissionReview(body: unknown): DecodeResult {
-  if (!isObject(body)) return fail('InvalidRequest', 'request body must be a JSON AdmissionReview object');
+  if (!isPlainObject(body))
+    return fail('InvalidRequest', 'request body must be a JSON AdmissionReview object');
   if (body.kind !== 'AdmissionReview') {
     return fail(
       'InvalidRequest',
@@ -53,15 +52,15 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
     );
   }
   const request = body.request;
-  if (!isObject(request)) return fail('InvalidRequest', 'AdmissionReview has no request');
+  if (!isPlainObject(request)) return fail('InvalidRequest', 'AdmissionReview has no request');
   if (typeof request.uid !== 'string' || request.uid === '') {
     return fail('InvalidRequest', 'AdmissionReview request has no uid');
   }
   const kind = request.kind;
-  if (!isObject(kind) || typeof kind.kind !== 'string') {
+  if (!isPlainObject(kind) || typeof kind.kind !== 'string') {
     return fail('InvalidRequest', 'AdmissionReview request has no kind');
   }
-  if (!isObject(request.object)) return fail('InvalidRequest', 'AdmissionReview request has no object');
+  if (!isPlainObject(request.object)) return fail('InvalidRequest', 'AdmissionReview request has no object');
   return ok({
     uid: request.uid,
     kind: { group: String(kind.group ?? ''), version: String(kind.version ?? ''), kind: kind.kind },
@@ -83,7 +82,7 @@ export function checkPodCreate(request: AdmissionRequest): Result<Pod> {
       `wirespeed mutates v1 Pods only, but was called for ${gvk}; restrict the webhook's rules to pods`,
     );
   }
-  if (!isObject(request.object.spec) || !Array.isArray(request.object.spec.containers)) {
+  if (!isPlainObject(request.object.spec) || !Array.isArray(request.object.spec.containers)) {
     return fail('InvalidPod', 'pod has no spec.containers');
   }
   return ok(request.object);

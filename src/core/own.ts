@@ -14,3 +14,8 @@ export function own<T>(obj: Readonly<Record<string, T>> | undefined | null, key:
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** A JSON object (not null, not a list): the one shape whose keys the core reads from input. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

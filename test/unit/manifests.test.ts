@@ -24,7 +24,7 @@ import {
   DEFAULT_NETWORK_ANNOTATION,
   NETWORKS_ANNOTATION,
   parseNetworkAnnotation,
-} from '../../src/core/networks.js';
+} from '../../src/core/networks/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const manifestsDir = join(root, 'manifests');

@@ -2,6 +2,7 @@
  * Parsers for the annotations that drive injection, one per key. Each returns a value or a Problem whose
  * message names the object and the offending text; none throws.
  */
+import { isLabelValue, isQualifiedName } from '../names.js';
 import { fail, ok, type Result } from '../problem.js';
 import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
 import { normalizeAbsolutePath } from './paths.js';
@@ -11,23 +12,6 @@ export const HUGEPAGES_ANNOTATION = 'wirespeed.io/hugepages';
 export const MOUNTS_ANNOTATION = 'wirespeed.io/mounts';
 export const TARGET_CONTAINERS_ANNOTATION = 'wirespeed.io/target-containers';
 export const INJECTED_ANNOTATION = 'wirespeed.io/injected';
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** A Kubernetes qualified name: `[prefix/]name`, prefix a DNS-1123 subdomain (≤253), name ≤63. */
-export function isQualifiedName(text: string): boolean {
-  const parts = text.split('/');
-  if (parts.length > 2) return false;
-  const name = parts.at(-1) ?? '';
-  if (name.length > 63 || !QUALIFIED_NAME_PART.test(name)) return false;
-  if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    if (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) return false;
-  }
-  return true;
-}
 
 /**
  * A device pool name from a NAD: an extended resource name, i.e. a domain-prefixed qualified name outside
@@ -162,7 +146,7 @@ export function parseNodeSelector(value: string, nad: string): Result<Map<string
     if (!isQualifiedName(key)) {
       return fail('InvalidNetworkAttachment', `${where} entry "${entry}": "${key}" is not a valid label key`);
     }
-    if (labelValue.length > 63 || !LABEL_VALUE.test(labelValue)) {
+    if (!isLabelValue(labelValue)) {
       return fail(
         'InvalidNetworkAttachment',
         `${where} entry "${entry}": "${labelValue}" is not a valid label value`,

@@ -1,4 +1,5 @@
-import { isDns1123Label } from '../networks.js';
+import { isDns1123Label } from '../names.js';
+import { isPlainObject } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { DEFAULT_ALLOWED_HOST_PATHS, type HostPathRule, parseAllowedHostPaths } from './host-paths.js';
 
@@ -112,13 +113,13 @@ export function applyControlSwitches(
       warnings: [`config.json is not valid JSON (${(err as Error).message}); using command-line settings`],
     };
   }
-  if (!isObject(doc))
+  if (!isPlainObject(doc))
     return { config: base, warnings: ['config.json must be a JSON object; using command-line settings'] };
   const warnings: string[] = [];
   const config: InjectionConfig = { ...base, userDefinedInjections: [] };
   const features = doc.features;
   if (features !== undefined) {
-    if (!isObject(features)) warnings.push('config.json "features" must be an object; ignored');
+    if (!isPlainObject(features)) warnings.push('config.json "features" must be an object; ignored');
     else {
       for (const [key, value] of Object.entries(features)) {
         const field = FEATURE_SWITCHES.get(key);
@@ -137,7 +138,7 @@ export function applyControlSwitches(
   applyTrustSwitches(config, doc, warnings);
   const injections = doc['user-defined-injections'];
   if (injections !== undefined) {
-    if (!isObject(injections))
+    if (!isPlainObject(injections))
       warnings.push('config.json "user-defined-injections" must be an object; ignored');
     else {
       for (const [labelKey, spec] of Object.entries(injections).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -195,16 +196,12 @@ const FEATURE_SWITCHES = new Map<string, 'injectHugepageDownApi' | 'honorResourc
 
 function parseUserDefinedInjection(labelKey: string, spec: unknown): Result<UserDefinedInjection> {
   const where = `config.json user-defined injection "${labelKey}"`;
-  if (!isObject(spec)) return fail('InvalidConfig', `${where} must be an object`);
+  if (!isPlainObject(spec)) return fail('InvalidConfig', `${where} must be an object`);
   if (spec.op !== 'add' || spec.path !== '/metadata/annotations') {
     return fail('InvalidConfig', `${where}: only {"op":"add","path":"/metadata/annotations"} is supported`);
   }
-  if (!isObject(spec.value) || !Object.values(spec.value).every((v) => typeof v === 'string')) {
+  if (!isPlainObject(spec.value) || !Object.values(spec.value).every((v) => typeof v === 'string')) {
     return fail('InvalidConfig', `${where}: "value" must map annotation keys to strings`);
   }
   return ok({ labelKey, annotations: spec.value as Record<string, string> });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -8,7 +8,7 @@
  * resources sorted by name, then volumes, node selector and annotations.
  */
 import { type Container, escapePointer, type PatchOperation, type Pod } from '../kube.js';
-import type { NetworkSelection } from '../networks.js';
+import type { NetworkSelection } from '../networks/index.js';
 import { own, setOwn } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { parseWholeQuantity } from '../quantity.js';

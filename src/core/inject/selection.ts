@@ -10,7 +10,7 @@ import {
   type NetworkSelection,
   parseDefaultNetworkAnnotation,
   parseNetworkAnnotation,
-} from '../networks.js';
+} from '../networks/index.js';
 import { own } from '../own.js';
 import { ok, type Result } from '../problem.js';
 import type { InjectionRecord } from './annotations.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Result } from '../problem.js';
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -9,8 +10,7 @@ import {
   parseDefaultNetworkAnnotation,
   parseNetworkAnnotation,
   renderCommaForm,
-} from './networks.js';
-import type { Result } from './problem.js';
+} from './index.js';
 
 const RUNS = 1000;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Result } from '../problem.js';
 import table from './fixtures/networks-cases.json' with { type: 'json' };
 import {
   DEFAULT_NETWORK_ANNOTATION,
@@ -17,8 +18,7 @@ import {
   parseDefaultNetworkAnnotation,
   parseNetworkAnnotation,
   renderCommaForm,
-} from './networks.js';
-import type { Result } from './problem.js';
+} from './index.js';
 
 interface TableCase {
   input: string;
