@@ -159,3 +159,44 @@ describe('wirespeed webhook on kind', () => {
     expect(stored.items).toHaveLength(0);
   });
 });
+
+describe('the scheduler and the agent on kind', () => {
+  it('has every node reporting a NodeNetworkState (no SR-IOV on kind: no pools) with the kubelet policy', async () => {
+    const nodes = (await core.listNode()).items.map((n) => n.metadata?.name ?? '');
+    const deadline = Date.now() + 120_000;
+    let missing = nodes;
+    while (Date.now() < deadline) {
+      const states = (await custom.listClusterCustomObject({
+        group: 'wirespeed.io',
+        version: 'v1alpha1',
+        plural: 'nodenetworkstates',
+      })) as { items: { metadata: { name: string }; status?: { kubelet?: unknown; pools?: unknown[] } }[] };
+      const reported = new Set(states.items.filter((s) => s.status?.kubelet).map((s) => s.metadata.name));
+      missing = nodes.filter((n) => !reported.has(n));
+      if (missing.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('schedules a pod that asks for no device through wirespeed-scheduler and its extender', async () => {
+    const name = 'via-wirespeed-scheduler';
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name, namespace },
+        spec: {
+          schedulerName: 'wirespeed-scheduler',
+          containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
+        },
+      },
+    });
+    const deadline = Date.now() + 120_000;
+    let node: string | undefined;
+    while (Date.now() < deadline && !node) {
+      node = (await core.readNamespacedPod({ name, namespace })).spec?.nodeName;
+      if (!node) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(node).toMatch(/^wirespeed-e2e-/);
+  });
+});
