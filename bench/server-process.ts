@@ -43,6 +43,7 @@ async function startWebhookTarget(dir: string): Promise<{ port: number; stop: ()
   const nads = parseAllDocuments(readFileSync(join(dir, 'nads.yaml'), 'utf8')).map(
     (d) => d.toJS() as NetworkAttachmentDefinition,
   );
+  const config = defaultInjectionConfig();
   const server = await startWebhook(
     {
       port: 0,
@@ -54,7 +55,8 @@ async function startWebhookTarget(dir: string): Promise<{ port: number; stop: ()
     },
     {
       nads: new StaticNadSource(nads),
-      config: () => defaultInjectionConfig(),
+      // Built once, as the command builds it from its flags; `config()` runs on every request.
+      config: () => config,
       log: createLogger({ level: 'info', name: 'wirespeed-webhook' }),
       metrics: createWebhookMetrics(),
     },

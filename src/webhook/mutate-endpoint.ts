@@ -57,8 +57,9 @@ export function mutateEndpoint(
     limits,
     onRefused: (status, _message, started) => record(status === 429 ? 'busy' : 'invalid', started),
     onError: (err) => log.error({ err }, 'admission response failed'),
-    handle: async ({ body, signal, started }): Promise<JsonReply> => {
-      const nads = deps.nads.forRequest?.(signal) ?? deps.nads;
+    handle: async (request): Promise<JsonReply> => {
+      const { body, started } = request;
+      const nads = deps.nads.forRequest?.(() => request.signal) ?? deps.nads;
       let result: AdmissionResult;
       try {
         result = await handleAdmission(body, { ...deps, nads });

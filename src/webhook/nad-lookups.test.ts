@@ -40,7 +40,7 @@ function lookups(opts: Partial<NadLookupsOptions> = {}) {
 describe('NadLookups', () => {
   it('looks up at most maxPerRequest distinct unknown names for one request and refuses the rest', async () => {
     const { subject, gets, counts } = lookups({ maxPerRequest: 8 });
-    const request = subject.forRequest(new AbortController().signal);
+    const request = subject.forRequest(() => new AbortController().signal);
     const answers = Array.from({ length: 50 }, (_, i) => request.get('ns', `unknown-${i}`));
     expect(gets).toHaveLength(8);
     expect(counts.refused).toBe(42);
@@ -57,7 +57,7 @@ describe('NadLookups', () => {
   it('shares one GET between every request waiting on the same name', async () => {
     const { subject, gets, counts } = lookups();
     const waiting = Array.from({ length: 10 }, () =>
-      subject.forRequest(new AbortController().signal).get('ns', 'late'),
+      subject.forRequest(() => new AbortController().signal).get('ns', 'late'),
     );
     expect(gets).toHaveLength(1);
     expect(counts.shared).toBe(9);
@@ -69,8 +69,8 @@ describe('NadLookups', () => {
     const { subject, gets } = lookups();
     const first = new AbortController();
     const second = new AbortController();
-    const a = subject.forRequest(first.signal).get('ns', 'slow');
-    const b = subject.forRequest(second.signal).get('ns', 'slow');
+    const a = subject.forRequest(() => first.signal).get('ns', 'slow');
+    const b = subject.forRequest(() => second.signal).get('ns', 'slow');
     first.abort();
     expect(gets[0]!.signal.aborted).toBe(false);
     second.abort();
@@ -98,7 +98,7 @@ describe('NadLookups', () => {
 
   it('answers names over the per-request cap from a live informer as absent, not refused', () => {
     const { subject, gets, counts } = lookups({ trusted: () => true, maxPerRequest: 3 });
-    const request = subject.forRequest(new AbortController().signal);
+    const request = subject.forRequest(() => new AbortController().signal);
     const answers = Array.from({ length: 10 }, (_, i) => request.get('ns', `typo-${i}`));
     expect(gets).toHaveLength(3);
     expect(answers.slice(3)).toEqual(Array.from({ length: 7 }, () => undefined));

@@ -85,8 +85,13 @@ export class NadLookups {
     return this.lookup(namespace, name, undefined);
   }
 
-  /** Lookups for one request: cancelled with `signal`, at most `maxPerRequest` distinct names fetched. */
-  forRequest(signal: AbortSignal): { get(namespace: string, name: string): MaybeNad | Promise<MaybeNad> } {
+  /**
+   * Lookups for one request: cancelled with the request's signal (asked for only when a lookup has to wait),
+   * at most `maxPerRequest` distinct names fetched.
+   */
+  forRequest(signal: () => AbortSignal): {
+    get(namespace: string, name: string): MaybeNad | Promise<MaybeNad>;
+  } {
     const max = this.opts.maxPerRequest ?? 8;
     const fetched = new Set<string>();
     const budget: RequestBudget = {
@@ -99,7 +104,7 @@ export class NadLookups {
   private lookup(
     namespace: string,
     name: string,
-    signal: AbortSignal | undefined,
+    signal: (() => AbortSignal) | undefined,
     budget?: RequestBudget,
   ): MaybeNad | Promise<MaybeNad> {
     const cached = this.opts.cached(namespace, name);
@@ -163,8 +168,9 @@ export class NadLookups {
   }
 
   /** Counts the caller as waiting; the GET is aborted once every waiter's request has been answered. */
-  private join(entry: InFlight, signal: AbortSignal | undefined): Promise<MaybeNad> {
+  private join(entry: InFlight, requestSignal: (() => AbortSignal) | undefined): Promise<MaybeNad> {
     entry.waiters++;
+    const signal = requestSignal?.();
     if (signal) {
       const leave = () => {
         entry.waiters--;

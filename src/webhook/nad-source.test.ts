@@ -113,7 +113,7 @@ describe('InformerNadSource', () => {
       { maxSockets: 4 },
     );
     const { nads, metrics } = source(fake);
-    const request = nads.forRequest(new AbortController().signal);
+    const request = nads.forRequest(() => new AbortController().signal);
     const answers = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) => request.get('cnf', `n-${i}`)),
     );

@@ -22,10 +22,11 @@ export interface NadSource {
    */
   notReadyReason?(): string | undefined;
   /**
-   * A view for one admission request: its lookups stop when `signal` aborts (the answer was sent or the
-   * caller went away), and it bounds how many lookups one request can cause.
+   * A view for one admission request: its lookups stop when the request's signal aborts (the answer was sent
+   * or the caller went away; `signal()` is called only when a lookup has to wait), and it bounds how many
+   * lookups one request can cause.
    */
-  forRequest?(signal: AbortSignal): NadSource;
+  forRequest?(signal: () => AbortSignal): NadSource;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -159,7 +160,7 @@ export class InformerNadSource implements NadSource {
     return this.lookups.get(namespace, name);
   }
 
-  forRequest(signal: AbortSignal): NadSource {
+  forRequest(signal: () => AbortSignal): NadSource {
     const scoped = this.lookups.forRequest(signal);
     const source = this;
     return {
