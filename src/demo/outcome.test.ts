@@ -132,7 +132,7 @@ describe('demo outcome', () => {
       },
     ];
     expect(nodesTable([{ name: 'n', before: pools, after: pools }])).toBe(
-      ['NODE  POOL  NUMA0 free  NUMA1 free', 'n     a/b   - -> -      0/2 -> 0/2', ''].join('\n'),
+      ['NODE  POOL  NUMA0 free  NUMA1 free', 'n     a/b   -           0/2 -> 0/2', ''].join('\n'),
     );
   });
 

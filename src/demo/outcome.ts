@@ -118,6 +118,9 @@ const cell = (pools: readonly PoolFree[], resource: string, numa: number): strin
   return c && c.allocatable + c.free > 0 ? `${c.free}/${c.allocatable}` : '-';
 };
 
+const change = (before: string, after: string): string =>
+  before === '-' && after === '-' ? '-' : `${before} -> ${after}`;
+
 /** Per node and pool, free/allocatable per NUMA node before → after. */
 export function nodesTable(nodes: readonly NodeOutcome[]): string {
   const numas = [
@@ -130,7 +133,7 @@ export function nodesTable(nodes: readonly NodeOutcome[]): string {
     const resources = [...new Set([...n.before, ...n.after].map((p) => p.resourceName))].sort();
     if (resources.length === 0) rows.push([n.name, '(no SR-IOV)', ...numas.map(() => '-')]);
     for (const r of resources) {
-      rows.push([n.name, r, ...numas.map((x) => `${cell(n.before, r, x)} -> ${cell(n.after, r, x)}`)]);
+      rows.push([n.name, r, ...numas.map((x) => change(cell(n.before, r, x), cell(n.after, r, x)))]);
     }
   }
   return table([['NODE', 'POOL', ...numas.map((x) => (x < 0 ? 'NUMA? free' : `NUMA${x} free`))], ...rows]);
