@@ -23,7 +23,7 @@ import { ListWatch } from '../src/kube/list-watch.js';
 
 const POOL = 'intel.com/sriov_a';
 
-type Mode = 'none' | 'trivial' | 'ours' | 'ours-bind';
+type Mode = 'none' | 'trivial' | 'ours' | 'ours-filter-only' | 'ours-bind';
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
@@ -95,9 +95,13 @@ export async function runSchedulerThroughput(opts: { nodes: number; pods: number
       none: { ...base, profiles: [{ schedulerName: 'default-scheduler', percentageOfNodesToScore: 100 }] },
       trivial: { ...base, ...extenderSchedulerConfig(trivial.url, { managedResources: [POOL] }) },
       ours: { ...base, ...ours.schedulerConfig({ managedResources: [POOL] }) },
+      'ours-filter-only': {
+        ...base,
+        ...ours.schedulerConfig({ managedResources: [POOL], prioritize: false }),
+      },
       'ours-bind': { ...base, ...binder.schedulerConfig({ managedResources: [POOL], bind: true }) },
     };
-    for (const mode of ['none', 'trivial', 'ours', 'ours-bind'] as Mode[]) {
+    for (const mode of ['none', 'trivial', 'ours', 'ours-filter-only', 'ours-bind'] as Mode[]) {
       const namespace = `bench-${mode}`;
       await cp.stopScheduler();
       await ensureNamespace(ours.endpoint, namespace);
@@ -128,7 +132,7 @@ export async function runSchedulerThroughput(opts: { nodes: number; pods: number
       const rate = (opts.pods - 1) / seconds;
       results.set(mode, rate);
       process.stdout.write(
-        `scheduler bench: ${mode.padEnd(9)} ${rate.toFixed(0)} pods/s (${opts.pods} pods in ${seconds.toFixed(2)} s)\n`,
+        `scheduler bench: ${mode.padEnd(16)} ${rate.toFixed(0)} pods/s (${opts.pods} pods in ${seconds.toFixed(2)} s)\n`,
       );
       await cp.stopScheduler();
       await core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
@@ -142,7 +146,7 @@ export async function runSchedulerThroughput(opts: { nodes: number; pods: number
       );
     }
     const none = results.get('none')!;
-    for (const mode of ['trivial', 'ours', 'ours-bind'] as Mode[]) {
+    for (const mode of ['trivial', 'ours', 'ours-filter-only', 'ours-bind'] as Mode[]) {
       const ratio = results.get(mode)! / none;
       const verdict = mode === 'trivial' ? '' : ratio >= 0.8 ? ' ok' : ' UNDER';
       process.stdout.write(

@@ -50,7 +50,7 @@ function setup(answer: (path: string, opts: RequestOptions) => Promise<ApiRespon
     },
   };
   const bind = createBinder({ endpoint, decisions, feed, recent, metrics, log: silentLogger });
-  return { bind, decisions, ledger, calls, metrics };
+  return { bind, decisions, ledger, calls, metrics, feed, reports };
 }
 
 describe('bind mode', () => {
@@ -99,6 +99,28 @@ describe('bind mode', () => {
     );
     expect(ledger.size).toBe(0);
     expect((await metrics.binds.get()).values.map((v) => [v.labels.result, v.value])).toEqual([['error', 1]]);
+  });
+
+  it('refuses a second bind of a pod to another node while the first holds its reservation', async () => {
+    const { bind, decisions, ledger, feed, reports } = setup(async (path) =>
+      path.endsWith('/binding') ? { status: 201, body: {} } : { status: 200, body: pod('a', 1) },
+    );
+    reports.setReport(nodeState('w2', { pools: { [A]: { 0: 1 } } }));
+    decisions.filter({ pod: pod('a', 1), nodeNames: ['w1', 'w2'] });
+    expect(await bind(args('a', 'w1'))).toBeUndefined();
+    // The scheduler timed out on the first reply and tried w2: the first binding decides.
+    expect(await bind(args('a', 'w2'))).toBe('pod default/a is being bound to w1 already');
+    expect(ledger.get('uid-a')?.node).toBe('w1');
+    // A failed bind elsewhere never drops the reservation where the pod is.
+    feed.cancelBinding('uid-a', 'w2');
+    expect(ledger.get('uid-a')?.node).toBe('w1');
+    // Seen bound to w2 after all (another binder won): the reservation moves there.
+    feed.onPod({
+      ...pod('a', 1),
+      metadata: { name: 'a', uid: 'uid-a' },
+      spec: { ...pod('a', 1).spec!, nodeName: 'w2' },
+    });
+    expect(ledger.get('uid-a')).toMatchObject({ node: 'w2', numaNode: 0 });
   });
 
   it('reads a pod it did not filter from the API server', async () => {

@@ -74,6 +74,13 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
       return demand;
     }
     return onNode(args.Node, async () => {
+      // A bind of this pod to another node is in flight or done (the scheduler timed out on it and tried
+      // again): that one decides; this one goes back to the queue, where the pod is seen bound or retried.
+      const elsewhere = deps.feed.reservedNode(args.PodUID);
+      if (elsewhere !== undefined && elsewhere !== args.Node) {
+        deps.metrics.binds.inc({ result: 'misfit' });
+        return `pod ${args.PodNamespace}/${args.PodName} is being bound to ${elsewhere} already`;
+      }
       // Its holds on the nodes it might have gone to would count against it here.
       deps.feed.clearInflight(args.PodUID);
       const fit = deps.decisions.fitOn(demand, args.Node);
@@ -104,7 +111,7 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
         deps.metrics.binds.inc({ result: 'bound' });
         return undefined;
       }
-      deps.feed.cancelBinding(args.PodUID);
+      deps.feed.cancelBinding(args.PodUID, args.Node);
       deps.metrics.binds.inc({ result: 'error' });
       return `binding ${args.PodNamespace}/${args.PodName} to ${args.Node} failed: ${statusMessage(res)}`;
     });

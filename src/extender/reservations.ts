@@ -23,8 +23,9 @@ export class ReservationFeed {
   /**
    * UIDs already seen bound: a pod is reserved once, when first seen on its node, so later updates of the
    * same pod (status changes) neither extend nor re-create a reservation the TTL or a report has dropped.
+   * Keyed to the node: a bind-mode reservation on one node is moved if the pod turns up bound to another.
    */
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -53,10 +54,17 @@ export class ReservationFeed {
       this.drop(uid, 'released');
       return;
     }
-    if (this.seen.has(uid)) return;
-    this.seen.add(uid);
+    if (this.seen.get(uid) === node) return;
+    this.seen.set(uid, node);
     this.clearInflight(uid);
+    const held = this.ledger.get(uid);
+    if (held && held.node !== node) this.ledger.release(uid);
     this.reserve(uid, node, pod);
+  }
+
+  /** The node the pod holds a reservation on (bound, or being bound by us), if any. */
+  reservedNode(uid: string): string | undefined {
+    return this.ledger.get(uid)?.node;
   }
 
   /** Reserves a pod we are about to bind (bind mode); the informer's later sighting keeps this one. */
@@ -66,7 +74,7 @@ export class ReservationFeed {
     demand: Parameters<Ledger['reserve']>[0]['demand'],
     numaNode: number | null,
   ): void {
-    this.seen.add(uid);
+    this.seen.set(uid, node);
     this.clearInflight(uid);
     if (this.ledger.reserve({ podUid: uid, node, numaNode, demand }, this.deps.now()) === 'added') {
       this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
@@ -74,8 +82,9 @@ export class ReservationFeed {
     this.sync();
   }
 
-  /** A bind that failed: the pod goes back to the scheduler and is not on the node. */
-  cancelBinding(uid: string): void {
+  /** A bind to `node` that failed: the pod goes back to the scheduler and is not on that node. */
+  cancelBinding(uid: string, node: string): void {
+    if (this.ledger.get(uid)?.node !== node) return;
     this.seen.delete(uid);
     this.drop(uid, 'released');
   }

@@ -161,6 +161,8 @@ export async function writeAgentLease(
 export interface SchedulerExtenderOptions {
   managedResources: string[];
   bind?: boolean;
+  /** Call prioritize (default true); without it the scheduler makes one round trip per pod instead of two. */
+  prioritize?: boolean;
   weight?: number;
   httpTimeout?: string;
   schedulerName?: string;
@@ -177,9 +179,8 @@ export function extenderSchedulerConfig(
       {
         urlPrefix: url,
         filterVerb: 'filter',
-        prioritizeVerb: 'prioritize',
+        ...(opts.prioritize === false ? {} : { prioritizeVerb: 'prioritize', weight: opts.weight ?? 3 }),
         ...(opts.bind ? { bindVerb: 'bind' } : {}),
-        weight: opts.weight ?? 3,
         nodeCacheCapable: true,
         httpTimeout: opts.httpTimeout ?? '5s',
         ignorable: false,
