@@ -18,6 +18,7 @@ import {
   simulatedHugepages,
   simulatedNumaNodes,
   spreadCpus,
+  writeHugepagesTree,
   writeNumaTree,
 } from './numa.js';
 
@@ -110,6 +111,28 @@ describe('writeNumaTree', () => {
     );
     expect(read('tree', 'node0', 'hugepages', 'hugepages-2048kB', 'nr_hugepages')).toBe('8\n');
     expect(read('tree', 'node0', 'hugepages', 'hugepages-2048kB', 'free_hugepages')).toBe('8\n');
+  });
+});
+
+describe('writeHugepagesTree', () => {
+  it("sums the nodes' pages per size, as /sys/kernel/mm/hugepages has them, and writes nothing without sizes", () => {
+    const layout = (hugepages: Record<string, number>[]) => ({
+      cpus: [[0], [1]],
+      memTotalKb: 1024,
+      hugepages,
+    });
+    const written = writeHugepagesTree(
+      join(dir, 'mm'),
+      layout([{ 'hugepages-1048576kB': 4, 'hugepages-2048kB': 0 }, { 'hugepages-1048576kB': 2 }]),
+    );
+    expect(written).toBe(true);
+    expect(readdirSync(join(dir, 'mm')).sort()).toEqual(['hugepages-1048576kB', 'hugepages-2048kB']);
+    expect(read('mm', 'hugepages-1048576kB', 'nr_hugepages')).toBe('6\n');
+    expect(read('mm', 'hugepages-1048576kB', 'free_hugepages')).toBe('6\n');
+    expect(read('mm', 'hugepages-1048576kB', 'resv_hugepages')).toBe('0\n');
+    expect(read('mm', 'hugepages-2048kB', 'nr_hugepages')).toBe('0\n');
+    expect(writeHugepagesTree(join(dir, 'none'), layout([{}, {}]))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['mm']);
   });
 });
 
