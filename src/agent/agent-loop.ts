@@ -30,6 +30,8 @@ export class AgentLoop {
   readonly publish: () => Promise<void>;
   /** Device setup's part of the report (src/agent/apply), when the agent sets devices up. */
   setupFields: () => ReturnType<SetupLoop['reportFields']> = () => ({});
+  /** Told every successful discovery (device setup plans from it). */
+  observed: (host: ObservedHost) => void = () => undefined;
 
   constructor(
     private readonly opts: { resourcePrefix: string; kubelet: KubeletTopology },
@@ -49,6 +51,7 @@ export class AgentLoop {
     if (this.stopping) return;
     const host = await this.observe();
     if (!host) return;
+    this.observed(host);
     const selection = this.deps.selectPools({
       observed: host,
       policies: this.deps.policies.policies(),

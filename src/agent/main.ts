@@ -40,8 +40,6 @@ export interface AgentConfig {
   bindAddress: string;
   /** How often socket presence and registration are checked besides directory events. */
   socketCheckIntervalMs?: number;
-  /** How often device setup reconciles besides policy, label and pod changes (default: rediscoverIntervalMs). */
-  setupIntervalMs?: number;
 }
 
 /** Pool selection (`selectPools` of src/core/pools): policies × the observed host → pools and policy outcomes. */
@@ -128,7 +126,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     ? setupLoop({
         setup: deps.setup,
         log: log.child({ part: 'setup' }),
-        intervalMs: config.setupIntervalMs ?? config.rediscoverIntervalMs,
         policies: () => deps.policies.policies(),
         nodeLabels: deps.nodeLabels,
         podResources: () => (poller.snapshot.allocatable === null ? null : poller.snapshot.pods),
@@ -137,7 +134,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         report: () => void loop.publish(),
       })
     : undefined;
-  if (setup) loop.setupFields = setup.reportFields;
+  if (setup) {
+    loop.setupFields = setup.reportFields;
+    loop.observed = (host) => void setup.kick(host);
+  }
 
   const notReadyReason = (): string | undefined => {
     if (loop.stopping) return 'shutting down';
@@ -162,16 +162,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           config.bindAddress,
         );
   await plugins.start();
-  deps.policies.onChange(() => {
-    void loop.rediscover();
-    void setup?.kick();
-  });
+  deps.policies.onChange(() => void loop.rediscover());
   deps.nodePods.onChange(() => void loop.publish());
   await Promise.all([deps.policies.start(), deps.nodePods.start()]);
   deps.lease?.start();
   await loop.rediscover();
   await poller.start();
-  setup?.start();
   const timer = setInterval(() => void loop.rediscover(), config.rediscoverIntervalMs);
   timer.unref();
   log.info(

@@ -1,11 +1,13 @@
 /**
- * Device setup inside the agent: reconciles the host with the NetworkNodePolicies on every policy or label
- * change, every `intervalMs`, and when pods go while a change waits for them; after an apply that changed the
- * host the agent reads it again at once, so the device-plugin pools (ListAndWatch) and the report follow.
+ * Device setup inside the agent: reconciles the host with the NetworkNodePolicies after every rediscovery
+ * (periodic, and on every policy or label change), planning from that same discovery, and when pods go while a
+ * change waits for them; after an apply that changed the host the agent reads it again at once, so the
+ * device-plugin pools (ListAndWatch) and the report follow.
  * Nothing is planned before the kubelet's pod-resources has answered: without the allocations a plan could
  * destroy VFs pods hold.
  */
 import type { SyncStatus } from '../../api/wirespeed-v1alpha1.js';
+import type { ObservedHost } from '../../core/host/observed.js';
 import type { HeldDevices } from '../../core/reconcile/types.js';
 import type { NodePod, PodResources } from '../../core/report/accounting.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -19,7 +21,6 @@ export interface SetupRunner {
 export interface SetupLoopDeps {
   setup: SetupRunner;
   log: Logger;
-  intervalMs: number;
   policies: () => readonly unknown[];
   nodeLabels: () => Readonly<Record<string, string>>;
   /** pod-resources List, null until the kubelet has answered. */
@@ -32,7 +33,8 @@ export interface SetupLoopDeps {
 }
 
 export interface SetupLoop {
-  kick(): Promise<void>;
+  /** Reconcile now; `observed`, a discovery made just now, spares reading the host again. */
+  kick(observed?: ObservedHost): Promise<void>;
   /** Pods changed: reconcile again if a change waits for pods to go. */
   podsChanged(): void;
   reportFields(): {
@@ -41,7 +43,6 @@ export interface SetupLoop {
     appliedPfs?: SetupResult['appliedPfs'];
     appliedHugepages?: SetupResult['appliedHugepages'];
   };
-  start(): void;
   stop(): void;
 }
 
@@ -67,13 +68,13 @@ export function setupLoop(deps: SetupLoopDeps): SetupLoop {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const once = async () => {
+  const once = async (observed?: ObservedHost) => {
     const list = deps.podResources();
     if (list === null || stopped) return;
     const before = JSON.stringify([last?.syncStatus, last?.syncMessage, last?.appliedPfs, failure]);
     try {
       last = await deps.setup.reconcile({
+        ...(observed ? { observed } : {}),
         policies: deps.policies(),
         nodeLabels: deps.nodeLabels(),
         allocations: heldDevices(list, deps.pods()),
@@ -90,15 +91,18 @@ export function setupLoop(deps: SetupLoopDeps): SetupLoop {
     else if (before !== JSON.stringify([last?.syncStatus, last?.syncMessage, last?.appliedPfs, failure]))
       deps.report();
   };
-  const kick = (): Promise<void> => {
+  const kick = (observed?: ObservedHost): Promise<void> => {
     if (running) {
+      // The run after this one observes for itself: an observation made meanwhile may predate its writes.
       again = true;
       return running;
     }
     running = (async () => {
+      let given = observed;
       do {
         again = false;
-        await once();
+        await once(given);
+        given = undefined;
       } while (again && !stopped);
     })().finally(() => {
       running = undefined;
@@ -108,7 +112,8 @@ export function setupLoop(deps: SetupLoopDeps): SetupLoop {
   return {
     kick,
     podsChanged: () => {
-      if (last && (last.syncStatus === 'InProgress' || last.syncStatus === 'NeedsEviction')) void kick();
+      // Also the first pod-resources answer: nothing is planned before it.
+      if (!last || last.syncStatus === 'InProgress' || last.syncStatus === 'NeedsEviction') void kick();
     },
     reportFields: () => {
       if (failure) return { syncStatus: 'Failed', syncMessage: failure };
@@ -120,14 +125,8 @@ export function setupLoop(deps: SetupLoopDeps): SetupLoop {
         appliedHugepages: last.appliedHugepages,
       };
     },
-    start: () => {
-      timer = setInterval(() => void kick(), deps.intervalMs);
-      timer.unref();
-      void kick();
-    },
     stop: () => {
       stopped = true;
-      if (timer) clearInterval(timer);
     },
   };
 }

@@ -5,6 +5,7 @@
  * next one from what the host shows, so it converges to the same host.
  */
 import type { AppliedHugepages } from '../../api/wirespeed-v1alpha1.js';
+import type { ObservedHost } from '../../core/host/observed.js';
 import { planHost } from '../../core/reconcile/plan.js';
 import { type SyncReport, syncReport } from '../../core/reconcile/status.js';
 import { type HeldDevices, type HostPlan, stepCount } from '../../core/reconcile/types.js';
@@ -34,6 +35,9 @@ export interface SetupDeps {
 }
 
 export interface SetupInput {
+  /** A discovery made just now (the agent's rediscovery): the first round plans from it instead of reading
+   * the host again. Later rounds always observe afresh. */
+  observed?: ObservedHost;
   policies: readonly unknown[];
   nodeLabels?: Readonly<Record<string, string>>;
   allocations: readonly HeldDevices[];
@@ -74,11 +78,13 @@ export class DeviceSetup {
     let pending = new Set<string>();
     let rounds = 0;
     for (; rounds < (this.opts.maxRounds ?? 3); rounds++) {
-      const observed = await observeHost(host);
+      const observed = rounds === 0 && input.observed ? input.observed : await observeHost(host);
       const pfs = observed.pfs.filter((pf) => !this.stuck.has(pf.pciAddress));
       const facts = await readFacts(host, pfs, { overrides: !this.settled || rounds > 0 });
       plan = planHost({
-        ...input,
+        policies: input.policies,
+        allocations: input.allocations,
+        ...(input.nodeLabels ? { nodeLabels: input.nodeLabels } : {}),
         observed: { ...observed, pfs },
         facts,
         evict: this.opts.evict,

@@ -122,6 +122,8 @@ async function bindVf(c: StepContext, vf: string, want: 'vfio-pci' | null): Prom
       await write(c, pciAttr(vf, 'driver_override'), want);
       try {
         await write(c, pciDriverBind(want), vf);
+        // Set just above: cleared without reading it back.
+        return await write(c, pciAttr(vf, 'driver_override'), '\0');
       } catch (err) {
         if ((await c.host.readlink(pciAttr(vf, 'iommu_group'))) === undefined)
           throw new HostError(

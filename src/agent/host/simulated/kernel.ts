@@ -19,7 +19,7 @@ import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from
 import { posix, resolve } from 'node:path';
 import { type Host, HostError } from '../host.js';
 import { rootedHost } from '../rooted-host.js';
-import { pciAttr, pciDeviceRealDir, SYS_PCI_DRIVERS_PROBE } from '../sysfs.js';
+import { pciAttr, pciDeviceRealDir, pciDriver, SYS_PCI_DRIVERS_PROBE } from '../sysfs.js';
 import { bindEntries, type SimEntry, unbindPaths, VFIO_DRIVER, vfEntries, vfPaths } from './entries.js';
 import { faultFor, type KernelConfig, readKernelConfig, SIM_KERNEL_FILE } from './kernel-config.js';
 import { vdpaBind, vdpaPathsOf, vdpaUnbind } from './kernel-vdpa.js';
@@ -43,6 +43,8 @@ export interface Kernel {
   layout: SimHostLayout;
   /** PCI address → its PF and VF index (null for the PF itself). */
   devices: ReadonlyMap<string, { pf: SimPf; vfIndex: number | null }>;
+  /** Changes when the simulated host is created again in the same directory. */
+  stamp: string;
 }
 
 /** The layout and configuration files of a root, read again only when they change (checked by stat). */
@@ -110,8 +112,19 @@ function attach(k: Kernel, address: string, driver: string): Promise<void> {
     vfIndex === null
       ? { name: pf.name, mtu: pf.mtu, carrier: pf.carrier }
       : { name: vfNetdev(pf, vfIndex), mtu: pf.mtu, carrier: true };
-  return put(k.root, bindEntries(address, driver, netdev, k.layout));
+  const entries = bindEntries(address, driver, netdev, k.layout);
+  // The driver's own files (bind, unbind, new_id) exist once it has bound anything: not written again.
+  const known = boundDrivers.has(`${k.stamp}\n${driver}`);
+  if (boundDrivers.size > 10_000) boundDrivers.clear();
+  boundDrivers.add(`${k.stamp}\n${driver}`);
+  return put(
+    k.root,
+    known ? entries.filter((e) => !e.path.startsWith(`${pciDriver(driver)}/`) || e.kind === 'link') : entries,
+  );
 }
+
+/** Drivers this process has bound a device to, per root (their directories exist). */
+const boundDrivers = new Set<string>();
 
 async function detach(k: Kernel, address: string): Promise<void> {
   const { driver, netdevs } = await bindingOf(k.root, address);
@@ -135,12 +148,12 @@ async function kernelWrite(
   path: string,
   data: string,
 ): Promise<void> {
-  const { config, layout, devices } = await cached(root, cache);
+  const { config, layout, devices, layoutStamp } = await cached(root, cache);
   const fault = faultFor(config, path);
   if (fault?.hang) await hang();
   if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
   if (fault?.error) throw err(fault.error, path, 'injected fault');
-  const k: Kernel = { root, host: files, layout, devices };
+  const k: Kernel = { root, host: files, layout, devices, stamp: `${root}\n${layoutStamp}` };
   const value = data.replace(/\0/g, '').trim();
   const classNet = CLASS_NET.exec(path);
   if (classNet) {
