@@ -160,6 +160,36 @@ describe('device setup on the simulated host', () => {
     expect((await setup().reconcile(input())).syncStatus).toBe('Succeeded');
   });
 
+  it.each([
+    ['EBUSY', `${pf0.pciAddress}/sriov_numvfs`, 'sriov_numvfs'],
+    ['EBUSY', '/sys/bus/pci/drivers/vfio-pci/bind', 'bind'],
+    ['ENODEV', '/sys/bus/pci/drivers/vfio-pci/bind', 'bind'],
+    ['EIO', `${vfAddress(pf0, 1)}/driver_override`, 'driver_override'],
+  ])(
+    '%s on %s fails only that PF; once cleared the next run reaches the host of a clean apply',
+    async (errno, match, file) => {
+      await createSimulatedHost(dir, LAYOUT);
+      await setup().reconcile(input());
+      const reference = await snapshot(dir);
+      await rm(dir, { recursive: true, force: true });
+      await createSimulatedHost(dir, LAYOUT);
+      await setKernelFaults(dir, [{ match, error: errno }]);
+      const failed = await setup().reconcile(input());
+      expect([failed.syncStatus, failed.appliedPfs.map((p) => p.syncStatus)]).toEqual([
+        'Failed',
+        ['Failed', 'Succeeded'],
+      ]);
+      expect(failed.appliedPfs[0]?.message).toMatch(
+        new RegExp(
+          `^PF ${pf0.name} \\(${pf0.pciAddress}\\): write .*${file}: ${errno} \\(injected fault\\)$`,
+        ),
+      );
+      await setKernelFaults(dir, [{ match: 'vfio-pci/bind', delayMs: 20 }]);
+      expect((await setup().reconcile(input())).syncStatus).toBe('Succeeded');
+      expect(await snapshot(dir)).toEqual(reference);
+    },
+  );
+
   it('refuses vfio-pci without an IOMMU', async () => {
     await createSimulatedHost(dir, { ...LAYOUT, iommu: false });
     const result = await setup().reconcile(input([POLICIES[0]]));
