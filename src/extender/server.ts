@@ -1,14 +1,17 @@
 /**
- * The extender's HTTP(S) listener: the verbs, `/healthz`, `/readyz` and `/metrics` on one port. Timeouts are
- * chosen against the scheduler's Go client: it keeps idle connections 90 s, so we keep them longer (a close
- * from our side racing a reused POST would fail a scheduling attempt, as Go does not retry a POST once
- * written); a request may take at most `requestTimeoutMs`, which must stay below the scheduler's httpTimeout
- * so a stuck body is cut by us first, with a log line, rather than by the scheduler.
+ * The extender's listener, on the shared serving plumbing (src/serve): the verbs plus `/healthz`, `/readyz` and
+ * `/metrics` on one port, plain HTTP on loopback next to the scheduler or HTTPS (optionally requiring the
+ * scheduler's client certificate) with the serving pair reloaded when its files change; and optionally a
+ * second, plain-HTTP port with only the probes. Timeouts are chosen against the scheduler's Go client: it
+ * keeps idle connections 90 s, so we keep them longer (a close from our side racing a reused POST would fail a
+ * scheduling attempt, as Go does not retry a POST once written); a request may take at most
+ * `requestTimeoutMs`, below the scheduler's httpTimeout, so a stuck one is cut by us first, with a log line.
  */
 import { readFileSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CertificateReloader } from '../serve/certificate-reloader.js';
+import { startHttpServer, startHttpsServer } from '../serve/https-server.js';
+import { probeHandler } from '../serve/probes.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ExtenderMetrics } from './metrics.js';
 
@@ -40,65 +43,75 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+type Closable = { close(timeoutMs: number): Promise<void> };
+
 export async function serveExtender(
   opts: ServerOptions,
   routes: (req: IncomingMessage, res: ServerResponse) => boolean,
-  probes: { notReadyReason(): string | undefined; metrics: ExtenderMetrics; log: Logger },
+  deps: { notReadyReason(): string | undefined; metrics: ExtenderMetrics; log: Logger },
 ): Promise<Listening> {
-  const text = (res: ServerResponse, status: number, body: string, type = 'text/plain'): void => {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  const probes = probeHandler({ notReadyReason: deps.notReadyReason, registry: deps.metrics.registry });
+  const notFound = (req: IncomingMessage, res: ServerResponse): void => {
+    req.resume();
+    const body = JSON.stringify({ Error: `no route ${req.method} ${req.url?.split('?', 1)[0]}` });
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const probe = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = req.url?.split('?', 1)[0];
-    req.resume();
-    if (req.method === 'GET' && path === '/healthz') text(res, 200, 'ok');
-    else if (req.method === 'GET' && path === '/readyz') {
-      const reason = probes.notReadyReason();
-      text(res, reason ? 503 : 200, reason ?? 'ok');
-    } else if (req.method === 'GET' && path === '/metrics') {
-      probes.metrics.registry.metrics().then(
-        (body) => text(res, 200, body, probes.metrics.registry.contentType),
-        (err) => text(res, 500, `metrics failed: ${(err as Error).message}`),
-      );
-    } else text(res, 404, JSON.stringify({ Error: `no route ${req.method} ${path}` }), 'application/json');
-  };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!routes(req, res)) probe(req, res);
+    if (!routes(req, res) && !probes(req, res)) notFound(req, res);
   };
-  const server = opts.tls
-    ? https.createServer(
-        {
-          cert: readFileSync(opts.tls.certFile),
-          key: readFileSync(opts.tls.keyFile),
-          minVersion: 'TLSv1.2',
-          ...(opts.tls.clientCaFile
-            ? { ca: readFileSync(opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: true }
-            : {}),
-        },
-        handler,
-      )
-    : http.createServer(handler);
-  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
-  server.headersTimeout = Math.min(opts.keepAliveTimeoutMs + 1000, opts.requestTimeoutMs);
-  server.requestTimeout = opts.requestTimeoutMs;
-  const port = await listen(server, opts.port, opts.bindAddress);
-  let healthServer: http.Server | undefined;
-  let healthPort: number | undefined;
+  const limits = {
+    keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    headersTimeoutMs: Math.min(10_000, opts.requestTimeoutMs),
+  };
+  let main: Closable & { port: number };
+  let reloader: CertificateReloader | undefined;
+  if (opts.tls) {
+    const tls = opts.tls;
+    const clientCa = tls.clientCaFile ? [readFileSync(tls.clientCaFile, 'utf8')] : [];
+    let install: (pair: { cert: string; key: string }) => void = () => undefined;
+    reloader = new CertificateReloader({
+      files: { certFile: tls.certFile, keyFile: tls.keyFile },
+      install: (pair) => install(pair),
+      pollIntervalMs: 10_000,
+      log: deps.log,
+    });
+    const pair = await reloader.load();
+    const server = await startHttpsServer({
+      port: opts.port,
+      bindAddress: opts.bindAddress,
+      pair,
+      clientCa,
+      limits,
+      handler,
+    });
+    install = (p) => server.install(p);
+    reloader.start();
+    main = server;
+  } else {
+    main = await startHttpServer({ port: opts.port, bindAddress: opts.bindAddress, limits, handler });
+  }
+  let health: (Closable & { port: number }) | undefined;
   if (opts.health) {
-    healthServer = http.createServer(probe);
     try {
-      healthPort = await listen(healthServer, opts.health.port, opts.health.bindAddress);
+      health = await startHttpServer({
+        ...opts.health,
+        handler: (req, res) => {
+          if (!probes(req, res)) notFound(req, res);
+        },
+      });
     } catch (err) {
-      await close(server, 0);
+      reloader?.stop();
+      await main.close(0);
       throw err;
     }
   }
-  probes.log.info(
+  deps.log.info(
     {
-      port,
+      port: main.port,
       bindAddress: opts.bindAddress,
-      healthPort,
+      healthPort: health?.port,
       tls: !!opts.tls,
       clientCertificates: !!opts.tls?.clientCaFile,
     },
@@ -106,36 +119,14 @@ export async function serveExtender(
   );
   let closing: Promise<void> | undefined;
   return {
-    port,
-    healthPort,
+    port: main.port,
+    healthPort: health?.port,
     close: () => {
-      closing ??= Promise.all([
-        close(server, opts.shutdownTimeoutMs),
-        healthServer ? close(healthServer, 1000) : undefined,
-      ]).then(() => undefined);
+      closing ??= (async () => {
+        reloader?.stop();
+        await Promise.all([main.close(opts.shutdownTimeoutMs), health?.close(1000)]);
+      })();
       return closing;
     },
   };
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections, cuts the rest at the deadline. */
-function close(server: http.Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    server.close(() => {
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
