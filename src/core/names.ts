@@ -44,3 +44,8 @@ export function dns1123LabelReason(what: string, value: string): string {
     'starting and ending with a letter or digit'
   );
 }
+
+/** The one spelling of a namespaced object's key, `namespace/name`, wherever objects are indexed. */
+export function objectKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}

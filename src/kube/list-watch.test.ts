@@ -74,7 +74,7 @@ describe('ListWatch', () => {
       lw.on(e, (o) => events.push(`${e} ${o.metadata.name}`));
     await lw.start();
     expect(lw.synced).toBe(true);
-    await vi.waitFor(() => expect(lw.get('c', 'ns')).toBeDefined());
+    await vi.waitFor(() => expect(lw.get('ns', 'c')).toBeDefined());
     expect(events).toEqual(['add a', 'add b', 'update a', 'update a', 'add c', 'delete b']);
     expect(
       lw
@@ -100,7 +100,7 @@ describe('ListWatch', () => {
     expect(api.requests[2]).toContain('watch=true');
     expect(api.requests[2]).toContain('resourceVersion=7');
     expect(api.requests.every((r) => r.includes('fieldSelector=metadata.name%3Db'))).toBe(true);
-    expect(lw.get('b', 'ns')?.metadata.resourceVersion).toBe('7');
+    expect(lw.get('ns', 'b')?.metadata.resourceVersion).toBe('7');
   });
 
   it('waits the retry delay before starting over when watches keep ending at once', async () => {
@@ -135,7 +135,7 @@ describe('ListWatch timeouts', () => {
     expect(lw.synced).toBe(false);
     expect(lw.lastError?.message).toBe('list /api/v1/things: the page did not arrive within 300 ms');
     await vi.waitFor(() => expect(lw.synced).toBe(true));
-    expect(lw.get('a', 'ns')?.metadata.resourceVersion).toBe('1');
+    expect(lw.get('ns', 'a')?.metadata.resourceVersion).toBe('1');
     expect(lw.currentAt).toBeTypeOf('number');
   });
 });

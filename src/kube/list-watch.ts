@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage } from '../cli/errors.js';
+import { objectKey } from '../core/names.js';
 import type { KubeEndpoint } from './endpoint.js';
 import { type ListMetadata, readListPage } from './list-stream.js';
 
@@ -82,8 +83,11 @@ export class ListWatch<T extends WatchedObject> {
     this.syncedHandlers.push(handler);
   }
 
-  get(name: string, namespace?: string): T | undefined {
-    return this.objects.get(`${namespace ?? ''}/${name}`);
+  /** A cluster-scoped object by name, or a namespaced one by (namespace, name): the order used everywhere. */
+  get(name: string): T | undefined;
+  get(namespace: string, name: string): T | undefined;
+  get(first: string, second?: string): T | undefined {
+    return this.objects.get(second === undefined ? objectKey('', first) : objectKey(first, second));
   }
 
   list(): T[] {
@@ -292,7 +296,7 @@ export class ListWatch<T extends WatchedObject> {
   }
 
   private keyOf(object: WatchedObject): string {
-    return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    return objectKey(object.metadata.namespace ?? '', object.metadata.name);
   }
 
   private emit(event: 'add' | 'update' | 'delete', object: T): void {

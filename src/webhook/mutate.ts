@@ -8,7 +8,7 @@ import {
   statusBody,
 } from '../core/admission.js';
 import type { InjectionConfig } from '../core/inject/config.js';
-import { nadKey, planPrepared, prepareInjection } from '../core/inject/plan.js';
+import { nadKey, type ParsedNad, parseNad, planPrepared, prepareInjection } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { type Problem, problem } from '../core/problem.js';
 import { NadLookupError, type NadSource } from './nad-source.js';
@@ -62,19 +62,17 @@ export async function handleAdmission(body: unknown, deps: MutateDeps): Promise<
   const prepared = prepareInjection(request.object, config, ctx);
   if (!prepared.ok) return deny(prepared.problem);
 
-  const nads = new Map<string, NetworkAttachmentDefinition>();
+  // Each NAD as the source parsed it on arrival; one the source did not parse is parsed here.
+  const nads = new Map<string, ParsedNad>();
+  const add = (key: string, nad: NetworkAttachmentDefinition | undefined): void => {
+    if (nad) nads.set(key, deps.nads.parsed?.(nad) ?? parseNad(nad, key, config.resourceNameKeys));
+  };
   const pending: Array<Promise<void>> = [];
   for (const ref of prepared.value.references) {
+    const key = nadKey(ref);
     const found = deps.nads.get(ref.namespace, ref.name);
-    if (found instanceof Promise) {
-      pending.push(
-        found.then((nad) => {
-          if (nad) nads.set(nadKey(ref), nad);
-        }),
-      );
-    } else if (found) {
-      nads.set(nadKey(ref), found);
-    }
+    if (found instanceof Promise) pending.push(found.then((nad) => add(key, nad)));
+    else add(key, found);
   }
   if (pending.length > 0) {
     try {

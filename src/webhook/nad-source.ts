@@ -1,5 +1,8 @@
+import { RESOURCE_NAME_ANNOTATION } from '../api/annotations.js';
 import { errorMessage } from '../cli/errors.js';
+import { type ParsedNad, parseNad } from '../core/inject/plan.js';
 import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import { objectKey } from '../core/names.js';
 import { type ApiResponse, type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
@@ -27,6 +30,8 @@ export interface NadSource {
    * lookups one request can cause.
    */
   forRequest?(signal: () => AbortSignal): NadSource;
+  /** What a NAD `get` returned asks of pods, parsed when it arrived; undefined for one it did not parse. */
+  parsed?(nad: NetworkAttachmentDefinition): ParsedNad | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -35,14 +40,25 @@ export { NadLookupError };
 
 /** A fixed set, for tests and the benchmark. */
 export class StaticNadSource implements NadSource {
-  private readonly byKey = new Map<string, NetworkAttachmentDefinition>();
+  private readonly byKey = new Map<string, ParsedNad>();
   readonly synced = true;
-  constructor(nads: readonly NetworkAttachmentDefinition[], defaultNamespace = 'default') {
-    for (const nad of nads)
-      this.byKey.set(`${nad.metadata.namespace ?? defaultNamespace}/${nad.metadata.name}`, nad);
+  /** `resourceNameKeys`: the pool keys to parse with (the webhook's `--network-resource-name-keys`). */
+  constructor(
+    nads: readonly NetworkAttachmentDefinition[],
+    defaultNamespace = 'default',
+    resourceNameKeys: readonly string[] = [RESOURCE_NAME_ANNOTATION],
+  ) {
+    for (const nad of nads) {
+      const key = objectKey(nad.metadata.namespace ?? defaultNamespace, nad.metadata.name);
+      this.byKey.set(key, parseNad(nad, key, resourceNameKeys));
+    }
   }
   get(namespace: string, name: string): MaybeNad {
-    return this.byKey.get(`${namespace}/${name}`);
+    return this.byKey.get(objectKey(namespace, name))?.nad;
+  }
+  parsed(nad: NetworkAttachmentDefinition): ParsedNad | undefined {
+    const found = this.byKey.get(objectKey(nad.metadata.namespace ?? '', nad.metadata.name));
+    return found?.nad === nad ? found : undefined;
   }
   notReadyReason(): string | undefined {
     return undefined;
@@ -75,6 +91,8 @@ export interface InformerNadOptions {
 export class InformerNadSource implements NadSource {
   private readonly informer: ListWatch<NetworkAttachmentDefinition>;
   private readonly lookups: NadLookups;
+  /** Each kept NAD object with its parse, dropped with the object when the informer lets it go. */
+  private readonly parsedNads = new WeakMap<NetworkAttachmentDefinition, ParsedNad>();
 
   constructor(
     private readonly endpoint: KubeEndpoint,
@@ -84,7 +102,17 @@ export class InformerNadSource implements NadSource {
   ) {
     const retryDelayMs = opts.restartDelayMs ?? 2000;
     const now = opts.now ?? Date.now;
-    const keep = keptNad(opts.resourceNameKeys ?? []);
+    const resourceNameKeys = opts.resourceNameKeys ?? [];
+    const kept = keptNad(resourceNameKeys);
+    // Each NAD is parsed as it arrives (list, watch event or GET), so admission only reads the result.
+    const keep = (raw: unknown): MaybeNad => {
+      const nad = kept(raw);
+      if (nad) {
+        const key = objectKey(nad.metadata.namespace ?? '', nad.metadata.name);
+        this.parsedNads.set(nad, parseNad(nad, key, resourceNameKeys));
+      }
+      return nad;
+    };
     // Two minutes per watch: a connection that died without a FIN is noticed within 150 s (the idle timer).
     this.informer = new ListWatch(endpoint, NADS_PATH, {
       retryDelayMs,
@@ -96,7 +124,7 @@ export class InformerNadSource implements NadSource {
     this.lookups = new NadLookups({
       negativeTtlMs: opts.negativeTtlMs,
       now,
-      cached: (namespace, name) => this.informer.get(name, namespace),
+      cached: (namespace, name) => this.informer.get(namespace, name),
       // "Absent" is believed without asking while the watch is live: the cache then holds every NAD.
       trusted: () => this.informer.synced && this.informer.watching,
       fetch: (namespace, name, signal) => this.fetch(namespace, name, signal, keep),
@@ -160,11 +188,16 @@ export class InformerNadSource implements NadSource {
     return this.lookups.get(namespace, name);
   }
 
+  parsed(nad: NetworkAttachmentDefinition): ParsedNad | undefined {
+    return this.parsedNads.get(nad);
+  }
+
   forRequest(signal: () => AbortSignal): NadSource {
     const scoped = this.lookups.forRequest(signal);
     const source = this;
     return {
       get: (namespace, name) => scoped.get(namespace, name),
+      parsed: (nad) => source.parsed(nad),
       get synced() {
         return source.synced;
       },
@@ -183,7 +216,7 @@ export class InformerNadSource implements NadSource {
     signal: AbortSignal,
     keep: (raw: unknown) => NetworkAttachmentDefinition | undefined,
   ): Promise<MaybeNad> {
-    const key = `${namespace}/${name}`;
+    const key = objectKey(namespace, name);
     let response: ApiResponse;
     try {
       // Well inside the webhook's own timeoutSeconds, so a slow API server yields our deny, not a timeout.

@@ -2,16 +2,26 @@
  * Parsers for the annotations that drive injection, one per key. Each returns a value or a Problem whose
  * message names the object and the offending text; none throws.
  */
+
+import {
+  HUGEPAGES_ANNOTATION,
+  INJECTED_ANNOTATION,
+  MOUNTS_ANNOTATION,
+  NODE_SELECTOR_ANNOTATION,
+  TARGET_CONTAINERS_ANNOTATION,
+} from '../../api/annotations.js';
 import { isLabelValue, isQualifiedName } from '../names.js';
 import { fail, ok, type Result } from '../problem.js';
 import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';
 import { normalizeAbsolutePath } from './paths.js';
 
-export const NODE_SELECTOR_ANNOTATION = 'k8s.v1.cni.cncf.io/nodeSelector';
-export const HUGEPAGES_ANNOTATION = 'wirespeed.io/hugepages';
-export const MOUNTS_ANNOTATION = 'wirespeed.io/mounts';
-export const TARGET_CONTAINERS_ANNOTATION = 'wirespeed.io/target-containers';
-export const INJECTED_ANNOTATION = 'wirespeed.io/injected';
+export {
+  HUGEPAGES_ANNOTATION,
+  INJECTED_ANNOTATION,
+  MOUNTS_ANNOTATION,
+  NODE_SELECTOR_ANNOTATION,
+  TARGET_CONTAINERS_ANNOTATION,
+};
 
 /**
  * A device pool name from a NAD: an extended resource name, i.e. a domain-prefixed qualified name outside

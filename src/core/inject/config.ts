@@ -1,9 +1,10 @@
+import { RESOURCE_NAME_ANNOTATION } from '../../api/annotations.js';
 import { isDns1123Label } from '../names.js';
 import { isPlainObject } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { DEFAULT_ALLOWED_HOST_PATHS, type HostPathRule, parseAllowedHostPaths } from './host-paths.js';
 
-export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
+export { RESOURCE_NAME_ANNOTATION };
 
 /** A label-selected annotation injection from the `nri-control-switches` ConfigMap, as network-resources-injector has. */
 export interface UserDefinedInjection {

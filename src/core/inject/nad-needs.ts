@@ -1,4 +1,4 @@
-/** What one NAD asks of every pod that selects it, parsed from its annotations once per NAD object. */
+/** What one NAD asks of every pod that selects it, parsed from its annotations when the NAD arrives. */
 import type { NetworkAttachmentDefinition } from '../kube.js';
 import { ok, type Result } from '../problem.js';
 import {
@@ -11,7 +11,6 @@ import {
   parseNodeSelector,
   parseResourceName,
 } from './annotations.js';
-import type { InjectionConfig } from './config.js';
 
 /** What one NAD asks of the pod, read once per NAD however often the pod selects it. */
 export interface AttachmentNeeds {
@@ -22,41 +21,48 @@ export interface AttachmentNeeds {
 }
 
 /**
- * Parsed NADs, by object: an informer hands out the same object until the NAD changes, so each is parsed once
- * rather than on every admission. An entry is used only while everything the parse read is unchanged: the
- * name it is reported under and the values of the annotations it reads.
+ * A NAD with what it asks of pods, parsed once when it arrives (the NAD source parses each NAD the informer
+ * or a GET hands it), so admission reads the result instead of parsing on every request.
  */
-const parsedNads = new WeakMap<
-  NetworkAttachmentDefinition,
-  { fingerprint: string; needs: Result<AttachmentNeeds> }
->();
-const NAD_READ_KEYS = [HUGEPAGES_ANNOTATION, MOUNTS_ANNOTATION, NODE_SELECTOR_ANNOTATION];
-
-export function readNad(
-  nad: NetworkAttachmentDefinition,
-  key: string,
-  config: InjectionConfig,
-): Result<AttachmentNeeds> {
-  const annotations = nad.metadata.annotations ?? {};
-  const values = [key];
-  for (const k of config.resourceNameKeys) values.push(k, annotations[k] ?? '\u0001');
-  for (const k of NAD_READ_KEYS) values.push(annotations[k] ?? '\u0001');
-  const fingerprint = values.join('\u0000');
-  const cached = parsedNads.get(nad);
-  if (cached?.fingerprint === fingerprint) return cached.needs;
-  const needs = parseNad(nad, key, config);
-  parsedNads.set(nad, { fingerprint, needs });
-  return needs;
+export interface ParsedNad {
+  readonly nad: NetworkAttachmentDefinition;
+  /** `namespace/name`: what messages call it. */
+  readonly key: string;
+  /** The annotation keys naming device pools it was parsed with. */
+  readonly resourceNameKeys: readonly string[];
+  readonly needs: Result<AttachmentNeeds>;
 }
 
-function parseNad(
+export function parseNad(
   nad: NetworkAttachmentDefinition,
   key: string,
-  config: InjectionConfig,
+  resourceNameKeys: readonly string[],
+): ParsedNad {
+  return { nad, key, resourceNameKeys, needs: parseNadNeeds(nad, key, resourceNameKeys) };
+}
+
+/** The needs of a parsed NAD, parsed again only if it was parsed under another name or other pool keys. */
+export function needsOf(
+  parsed: ParsedNad,
+  key: string,
+  resourceNameKeys: readonly string[],
+): Result<AttachmentNeeds> {
+  const same =
+    parsed.key === key &&
+    parsed.resourceNameKeys.length === resourceNameKeys.length &&
+    parsed.resourceNameKeys.every((k, i) => k === resourceNameKeys[i]);
+  return same ? parsed.needs : parseNadNeeds(parsed.nad, key, resourceNameKeys);
+}
+
+/** What one NAD's annotations ask of a pod; `key` (`namespace/name`) names it in messages. */
+export function parseNadNeeds(
+  nad: NetworkAttachmentDefinition,
+  key: string,
+  resourceNameKeys: readonly string[],
 ): Result<AttachmentNeeds> {
   const annotations = nad.metadata.annotations ?? {};
   const needs: AttachmentNeeds = { resources: [], hugepages: [], mounts: [], nodeSelector: new Map() };
-  for (const resourceKey of config.resourceNameKeys) {
+  for (const resourceKey of resourceNameKeys) {
     const value = annotations[resourceKey];
     if (value === undefined) continue;
     const name = parseResourceName(value, key, resourceKey);

@@ -8,6 +8,7 @@
  * resources sorted by name, then volumes, node selector and annotations.
  */
 import { type Container, escapePointer, type PatchOperation, type Pod } from '../kube.js';
+import { objectKey } from '../names.js';
 import type { NetworkSelection } from '../networks/index.js';
 import { own, setOwn } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
@@ -33,13 +34,14 @@ import {
   type SelectorNeed,
   trustedRecord,
 } from './demand.js';
-import { type AttachmentNeeds, readNad } from './nad-needs.js';
+import { type AttachmentNeeds, needsOf, type ParsedNad, parseNad } from './nad-needs.js';
 import { PodVolumes } from './pod-volumes.js';
 import {
   type InjectionContext,
   type InjectionDecision,
   type NadIndex,
   nadKey,
+  type ParsedNadIndex,
   type PreparedPod,
   podNamespace,
   prepareInjection,
@@ -49,6 +51,7 @@ import {
 import { type GrantedMount, grantHostNeeds, redacted, trustOf } from './trust.js';
 import { planHostMounts, planHugepagesVolumes, planPodnetinfo, type VolumeStep } from './volumes.js';
 
+export { type AttachmentNeeds, type ParsedNad, parseNad, parseNadNeeds } from './nad-needs.js';
 export {
   type InjectionContext,
   type InjectionDecision,
@@ -56,6 +59,7 @@ export {
   type NadIndex,
   type NetworkReference,
   nadKey,
+  type ParsedNadIndex,
   type PreparedPod,
   prepareInjection,
 } from './selection.js';
@@ -74,7 +78,7 @@ class Planner {
     this.volumes = new PodVolumes(pod);
   }
 
-  plan(nads: NadIndex, selected: readonly Selected[], podNamespace: string): InjectionDecision {
+  plan(nads: ParsedNadIndex, selected: readonly Selected[], podNamespace: string): InjectionDecision {
     if (this.containers.length === 0) return fail('InvalidPod', 'pod has no containers');
     const annotations = this.pod.metadata?.annotations ?? {};
 
@@ -114,7 +118,7 @@ class Planner {
    * however often the pod selects it, and each element adds its devices and hugepages in O(1) per need.
    */
   private gather(
-    nads: NadIndex,
+    nads: ParsedNadIndex,
     selected: readonly Selected[],
     targetOf: (s: NetworkSelection) => string,
     podNamespace: string,
@@ -129,15 +133,15 @@ class Planner {
       const key = nadKey(selection);
       let entry = byNad.get(key);
       if (!entry) {
-        const nad = nads.get(key);
-        if (!nad) {
+        const parsed = nads.get(key);
+        if (!parsed) {
           return fail(
             'NetworkNotFound',
             `network-attachment-definition ${key} not found (selected by pod annotation ${source}); create it or fix the name`,
           );
         }
         const trust = trustOf(selection, podNamespace, this.config);
-        const read = readNad(nad, key, this.config);
+        const read = needsOf(parsed, key, this.config.resourceNameKeys);
         if (!read.ok) return { ok: false, problem: redacted(trust, read.problem) };
         const granted = grantHostNeeds(trust, read.value, this.config);
         if (!granted.ok) return granted;
@@ -178,10 +182,10 @@ class Planner {
       }
     }
     const lookup = (s: NetworkSelection): string | undefined =>
-      byNetwork.get(`${s.namespace}/${s.name}`) ?? byNetwork.get(s.name);
+      byNetwork.get(objectKey(s.namespace, s.name)) ?? byNetwork.get(s.name);
     const selectedNames = new Set<string>();
     for (const { selection: s } of selected) {
-      const qualified = `${s.namespace}/${s.name}`;
+      const qualified = objectKey(s.namespace, s.name);
       selectedNames.add(qualified).add(s.name);
       const [byName, byQualified] = [byNetwork.get(s.name), byNetwork.get(qualified)];
       if (byName !== undefined && byQualified !== undefined && byName !== byQualified) {
@@ -326,10 +330,19 @@ export function planInjection(
   ctx: InjectionContext = {},
 ): InjectionDecision {
   const prepared = prepareInjection(pod, config, ctx);
-  return prepared.ok ? planPrepared(prepared.value, nads) : prepared;
+  if (!prepared.ok) return prepared;
+  // Only the NADs the pod selects, each once: the cap on networks bounds the parsing too.
+  const parsed = new Map<string, ParsedNad>();
+  for (const ref of prepared.value.references) {
+    const key = nadKey(ref);
+    const nad = nads.get(key);
+    if (nad) parsed.set(key, parseNad(nad, key, config.resourceNameKeys));
+  }
+  return planPrepared(prepared.value, parsed);
 }
 
-export function planPrepared(prepared: PreparedPod, nads: NadIndex): InjectionDecision {
+/** Plans a prepared pod against the NADs it references, parsed when they arrived (the webhook's path). */
+export function planPrepared(prepared: PreparedPod, nads: ParsedNadIndex): InjectionDecision {
   const namespace = podNamespace(prepared.pod, prepared.ctx);
   return new Planner(prepared.pod, prepared.config).plan(nads, prepared.selected, namespace);
 }

@@ -4,6 +4,7 @@
  * `references` before planning, so the cap holds before any lookup.
  */
 import type { NetworkAttachmentDefinition, PatchOperation, Pod } from '../kube.js';
+import { objectKey } from '../names.js';
 import {
   DEFAULT_NETWORK_ANNOTATION,
   NETWORKS_ANNOTATION,
@@ -15,14 +16,18 @@ import { own } from '../own.js';
 import { ok, type Result } from '../problem.js';
 import type { InjectionRecord } from './annotations.js';
 import type { InjectionConfig, UserDefinedInjection } from './config.js';
+import type { ParsedNad } from './nad-needs.js';
 
 export interface InjectionContext {
   /** The AdmissionRequest's namespace; pods created by controllers often carry none in metadata. */
   namespace?: string;
 }
 
-/** NADs by `namespace/name`. */
+/** NADs by `namespace/name`, as the offline command and tests hold them. */
 export type NadIndex = ReadonlyMap<string, NetworkAttachmentDefinition>;
+
+/** NADs by `namespace/name`, each parsed when it arrived: what planning reads. */
+export type ParsedNadIndex = ReadonlyMap<string, ParsedNad>;
 
 export interface NetworkReference {
   namespace: string;
@@ -38,7 +43,7 @@ export interface InjectionPlan {
 /** The plan, or the reason to deny the pod. */
 export type InjectionDecision = Result<InjectionPlan>;
 
-export const nadKey = (ref: NetworkReference): string => `${ref.namespace}/${ref.name}`;
+export const nadKey = (ref: NetworkReference): string => objectKey(ref.namespace, ref.name);
 
 export interface Selected {
   selection: NetworkSelection;

@@ -6,6 +6,7 @@
  * NADs in other namespaces, so messages about those name the NAD and the pod's namespace, never the NAD's
  * pools, host paths or node labels.
  */
+import { objectKey } from '../names.js';
 import { type Problem, problem, type Result } from '../problem.js';
 import type { HostMount } from './annotations.js';
 import { MOUNTS_ANNOTATION } from './annotations.js';
@@ -30,7 +31,7 @@ export function trustOf(
 ): NadTrust {
   const sameNamespace = nad.namespace === podNamespace;
   return {
-    key: `${nad.namespace}/${nad.name}`,
+    key: objectKey(nad.namespace, nad.name),
     namespace: nad.namespace,
     podNamespace,
     sameNamespace,
