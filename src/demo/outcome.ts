@@ -49,6 +49,8 @@ export interface DemoOutcome {
   pods: PodOutcome[];
   nodes: NodeOutcome[];
   compare: { plain: BurstCount; wirespeed: BurstCount } | null;
+  /** With --compare: the burst's pods as kube-scheduler alone left them (for the tables; not in the JSON). */
+  plainBurst?: PodOutcome[];
 }
 
 /** The NUMA node all of a pod's devices sit on, or null when it has none or they span several. */

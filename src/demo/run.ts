@@ -4,6 +4,7 @@
  * each pod and each node's devices, as tables or as one JSON object. With `compare`, the same burst first goes
  * through kube-scheduler alone, so the TopologyAffinityErrors Wirespeed prevents are counted, not claimed.
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import { UsageError } from '../cli/errors.js';
 import { parseAllowedHostPaths } from '../core/inject/host-paths.js';
 import { realNodeSupport } from '../devcluster/kubelet.js';
@@ -16,6 +17,8 @@ import {
   type DemoOutcome,
   demoJson,
   nodesTable,
+  type PodOutcome,
+  type PoolFree,
   podsTable,
 } from './outcome.js';
 import {
@@ -109,6 +112,26 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoOutcom
   }
 }
 
+/** --compare: the burst through kube-scheduler alone, counted, then deleted; the extender back in place. */
+async function plainRound(
+  c: Cluster,
+  burst: readonly V1Pod[],
+  before: ReadonlyMap<string, PoolFree[]>,
+  progress: Progress,
+): Promise<PodOutcome[]> {
+  await timed(progress, 'kube-scheduler restarted without the extender', () => c.useExtender(false));
+  const outcomes = await timed(
+    progress,
+    `--compare: a burst of ${burst.length} pods × 2 ${POOLS.sriovNet} through kube-scheduler alone`,
+    () => submitAndSettle(c, burst, SETTLE_TIMEOUT_MS),
+    burstSummary,
+  );
+  const names = burst.map((p) => p.metadata?.name ?? '');
+  await timed(progress, 'removing the burst', () => removePods(c, names, before, SETTLE_TIMEOUT_MS));
+  await timed(progress, 'kube-scheduler restarted with the extender (bind mode)', () => c.useExtender(true));
+  return outcomes;
+}
+
 async function walkThrough(c: Cluster, opts: DemoOptions, progress: Progress): Promise<DemoOutcome> {
   await timed(
     progress,
@@ -117,37 +140,29 @@ async function walkThrough(c: Cluster, opts: DemoOptions, progress: Progress): P
   );
   const before = await freeByNode(c);
   const burst = burstPods(opts.pods);
-  const names = burst.map((p) => p.metadata?.name ?? '');
-  let plain: BurstCount | null = null;
-  if (opts.compare) {
-    await timed(progress, 'kube-scheduler restarted without the extender', () => c.useExtender(false));
-    const outcomes = await timed(
-      progress,
-      `--compare: a burst of ${opts.pods} pods × 2 ${POOLS.sriovNet} through kube-scheduler alone`,
-      () => submitAndSettle(c, burst, SETTLE_TIMEOUT_MS),
-      (o) => burstSummary(o),
-    );
-    plain = { pods: opts.pods, misaligned: countMisaligned(outcomes) };
-    await timed(progress, 'removing the burst', () => removePods(c, names, before, SETTLE_TIMEOUT_MS));
-    await timed(progress, 'kube-scheduler restarted with the extender (bind mode)', () =>
-      c.useExtender(true),
-    );
-  }
+  const plainBurst = opts.compare ? await plainRound(c, burst, before, progress) : undefined;
   const workloads = demoWorkloads();
   await timed(
     progress,
     `workloads: a DPDK CNF (2 VFs on one NUMA node + hugepages), SR-IOV pods, ${UNPLACEABLE} (fits nowhere)`,
     () => submitAndSettle(c, workloads, SETTLE_TIMEOUT_MS),
-    (o) => burstSummary(o),
+    burstSummary,
   );
   const burstOutcomes = await timed(
     progress,
     `a burst of ${opts.pods} pods × 2 ${POOLS.sriovNet} through kube-scheduler + wirespeed`,
     () => submitAndSettle(c, burst, SETTLE_TIMEOUT_MS),
-    (o) => burstSummary(o),
+    burstSummary,
   );
-  const pods = await collectPods(c, [...workloads.map((p) => p.metadata?.name ?? ''), ...names]);
+  const pods = await collectPods(
+    c,
+    [...workloads, ...burst].map((p) => p.metadata?.name ?? ''),
+  );
   const after = await freeByNode(c);
+  const count = (o: readonly PodOutcome[]): BurstCount => ({
+    pods: o.length,
+    misaligned: countMisaligned(o),
+  });
   return {
     pods,
     nodes: c.nodes.map((n) => ({
@@ -155,9 +170,8 @@ async function walkThrough(c: Cluster, opts: DemoOptions, progress: Progress): P
       before: before.get(n.name) ?? [],
       after: after.get(n.name) ?? [],
     })),
-    compare: plain
-      ? { plain, wirespeed: { pods: opts.pods, misaligned: countMisaligned(burstOutcomes) } }
-      : null,
+    compare: plainBurst ? { plain: count(plainBurst), wirespeed: count(burstOutcomes) } : null,
+    ...(plainBurst ? { plainBurst } : {}),
   };
 }
 
@@ -178,6 +192,11 @@ export function renderOutcome(outcome: DemoOutcome): string {
     nodesTable(outcome.nodes),
     `\nMisaligned pods (devices on several NUMA nodes, or rejected by a kubelet): ${countMisaligned(outcome.pods)}\n`,
   ];
+  if (outcome.plainBurst)
+    parts.push(
+      '\n--compare: the same burst through kube-scheduler alone, before the run above (then deleted)\n',
+      podsTable(outcome.plainBurst),
+    );
   if (outcome.compare) parts.push('\nThe same burst, both ways\n', compareTable(outcome.compare));
   return parts.join('');
 }

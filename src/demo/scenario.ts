@@ -10,7 +10,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { type SimHostLayout, type SimVendor, simulatedLayout } from '../agent/host/simulated/layout.js';
 import type { NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import { nadObject } from '../devcluster/nads.js';
 import type { ClusterNodeSpec } from '../harness/cluster.js';
 
