@@ -12,7 +12,7 @@ import { type HeldDevices, type HostPlan, stepCount } from '../../core/reconcile
 import type { Evictor } from '../evict.js';
 import type { Host } from '../host/host.js';
 import { observeHost } from '../observe.js';
-import { applyPlan } from './apply.js';
+import { type Applied, applyPlan } from './apply.js';
 import { readFacts } from './facts.js';
 import type { Writer } from './writer.js';
 
@@ -78,18 +78,7 @@ export class DeviceSetup {
     let pending = new Set<string>();
     let rounds = 0;
     for (; rounds < (this.opts.maxRounds ?? 3); rounds++) {
-      const observed = rounds === 0 && input.observed ? input.observed : await observeHost(host);
-      const pfs = observed.pfs.filter((pf) => !this.stuck.has(pf.pciAddress));
-      const facts = await readFacts(host, pfs, { overrides: !this.settled || rounds > 0 });
-      plan = planHost({
-        policies: input.policies,
-        allocations: input.allocations,
-        ...(input.nodeLabels ? { nodeLabels: input.nodeLabels } : {}),
-        observed: { ...observed, pfs },
-        facts,
-        evict: this.opts.evict,
-        ...(this.opts.resourcePrefix ? { resourcePrefix: this.opts.resourcePrefix } : {}),
-      });
+      plan = await this.planRound(input, rounds);
       if (rounds === 0) await this.evict(plan, evictionNotes);
       const todo: HostPlan = {
         ...plan,
@@ -113,24 +102,8 @@ export class DeviceSetup {
         },
         this.opts.parallelism,
       );
-      for (const pf of applied.pfs) {
-        if (pf.result === 'failed') failures.set(pf.pciAddress, pf.message ?? 'failed');
-        if (pf.result === 'stuck')
-          this.stuck.set(pf.pciAddress, {
-            name: plan.pfs.find((p) => p.pciAddress === pf.pciAddress)?.name ?? null,
-            message: pf.message ?? 'stuck',
-          });
-      }
+      this.note(applied, plan, failures);
       for (const h of todo.hugepages) triedHugepages.add(`${h.numaNode}/${h.sizeKiB}`);
-      for (const h of applied.hugepages) {
-        this.hugepagesChanged = true;
-        this.hugepages.set(`${h.numaNode}/${h.sizeKiB}`, {
-          numaNode: h.numaNode,
-          pageSize: sizeName(h.sizeKiB),
-          requested: h.requested,
-          granted: h.granted,
-        });
-      }
       hugepageErrors.push(...applied.hugepageErrors);
     }
     const last = plan as HostPlan;
@@ -155,6 +128,44 @@ export class DeviceSetup {
   /** Ends the writer's children. */
   close(): Promise<void> {
     return this.deps.writer.close();
+  }
+
+  /** Observes (or takes the caller's fresh observation in the first round), reads the facts, plans. */
+  private async planRound(input: SetupInput, round: number): Promise<HostPlan> {
+    const host = this.deps.host;
+    const observed = round === 0 && input.observed ? input.observed : await observeHost(host);
+    const pfs = observed.pfs.filter((pf) => !this.stuck.has(pf.pciAddress));
+    const facts = await readFacts(host, pfs, { overrides: !this.settled || round > 0 });
+    return planHost({
+      policies: input.policies,
+      allocations: input.allocations,
+      ...(input.nodeLabels ? { nodeLabels: input.nodeLabels } : {}),
+      observed: { ...observed, pfs },
+      facts,
+      evict: this.opts.evict,
+      ...(this.opts.resourcePrefix ? { resourcePrefix: this.opts.resourcePrefix } : {}),
+    });
+  }
+
+  /** Keeps what an apply round tells: failed and stuck PFs, hugepages granted. */
+  private note(applied: Applied, plan: HostPlan, failures: Map<string, string>): void {
+    for (const pf of applied.pfs) {
+      if (pf.result === 'failed') failures.set(pf.pciAddress, pf.message ?? 'failed');
+      if (pf.result === 'stuck')
+        this.stuck.set(pf.pciAddress, {
+          name: plan.pfs.find((p) => p.pciAddress === pf.pciAddress)?.name ?? null,
+          message: pf.message ?? 'stuck',
+        });
+    }
+    for (const h of applied.hugepages) {
+      this.hugepagesChanged = true;
+      this.hugepages.set(`${h.numaNode}/${h.sizeKiB}`, {
+        numaNode: h.numaNode,
+        pageSize: sizeName(h.sizeKiB),
+        requested: h.requested,
+        granted: h.granted,
+      });
+    }
   }
 
   private async evict(plan: HostPlan, notes: string[]): Promise<void> {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { HostError } from '../host.js';
 import { devVhostVdpa, pciDeviceRealDir, SYS_VDPA_DRIVERS, vdpaDevice } from '../sysfs.js';
 import { VFIO_DRIVER } from './entries.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel } from './kernel-tree.js';
 import { bindingOf } from './simulated-host.js';
 import { removePaths, writeEntries } from './writer.js';
 
