@@ -6,7 +6,7 @@
  * the JSON names in the simulated host's layout.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceOf } from '../../src/agent/host/simulated/layout.js';
 import { readSimulatedLayout } from '../../src/agent/host/simulated/simulated-host.js';
 import { type DemoOutcome, demoJson } from '../../src/demo/outcome.js';
@@ -52,8 +52,13 @@ async function observed(cluster: Cluster, pods: readonly JsonPod[]) {
 }
 
 describe.skipIf(realNodeSkipReason)('wirespeed demo --json --compare', () => {
+  let nodeBinDir = '';
+  // A cold kubelet build takes minutes on 2 CPUs; a warm one seconds.
+  beforeAll(async () => {
+    nodeBinDir = await resolveNodeBinaries();
+  }, 20 * 60_000);
+
   it('places every pod where its table says, misaligns none, and shows the plain scheduler misaligning', async () => {
-    const nodeBinDir = await resolveNodeBinaries();
     let stdout = '';
     let checked: Awaited<ReturnType<typeof observed>> | undefined;
     const outcome: DemoOutcome = await runDemo(
