@@ -44,6 +44,18 @@ describe('child-process writers', () => {
     expect((await observeHost(rootedHost(dir))).pfs[0]?.vfs.map((v) => v.driver)).toEqual(['iavf', 'iavf']);
   }, 30_000);
 
+  it('lets idle children go and starts one again for the next write', async () => {
+    const writers = childWriters({ root: dir, timeoutMs: 20_000, size: 1, idleMs: 50 });
+    writer = writers;
+    await writers.write(pciAttr(pf0.pciAddress, 'sriov_numvfs'), '1');
+    expect(writers.children()).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(writers.children()).toBe(0);
+    await writers.write(pciAttr(pf0.pciAddress, 'sriov_numvfs'), '0');
+    expect(writers.children()).toBe(1);
+    expect((await observeHost(rootedHost(dir))).pfs[0]?.vfs).toEqual([]);
+  }, 30_000);
+
   it('a hung write is killed at the timeout: its PF is Stuck, the other PF is set up, the writer goes on', async () => {
     await setKernelFaults(dir, [{ match: `${pf0.pciAddress}/sriov_numvfs`, hang: true }]);
     writer = childWriters({ root: dir, timeoutMs: 3_000, size: 2 });

@@ -44,11 +44,14 @@ export interface ChildWritersOptions {
   timeoutMs: number;
   /** Children (writes in flight) at most. */
   size: number;
+  /** A child idle this long exits (default 10 s): the agent holds no writer processes between applies. */
+  idleMs?: number;
 }
 
 interface Worker {
   child: ChildProcess;
   busy: boolean;
+  idleTimer?: NodeJS.Timeout;
 }
 
 const CHILD = (() => {
@@ -62,7 +65,7 @@ const CHILD = (() => {
 const describe = (r: WriteRequest) =>
   r.op === 'write' ? r.path : r.op === 'vdpaAdd' ? `vdpa dev add ${r.name}` : `vdpa dev del ${r.name}`;
 
-export function childWriters(opts: ChildWritersOptions): Writer {
+export function childWriters(opts: ChildWritersOptions): Writer & { children(): number } {
   const idle: Worker[] = [];
   const all = new Set<Worker>();
   const waiting: ((w: Worker) => void)[] = [];
@@ -88,7 +91,10 @@ export function childWriters(opts: ChildWritersOptions): Writer {
   };
   const acquire = (): Promise<Worker> => {
     const ready = idle.pop();
-    if (ready) return Promise.resolve(ready);
+    if (ready) {
+      clearTimeout(ready.idleTimer);
+      return Promise.resolve(ready);
+    }
     if (all.size < opts.size) return Promise.resolve(spawn());
     return new Promise((resolve) => waiting.push(resolve));
   };
@@ -97,7 +103,16 @@ export function childWriters(opts: ChildWritersOptions): Writer {
     w.child.channel?.unref();
     const next = waiting.shift();
     if (next) next(all.has(w) ? w : spawn());
-    else if (all.has(w)) idle.push(w);
+    else if (all.has(w)) {
+      idle.push(w);
+      w.idleTimer = setTimeout(() => {
+        const at = idle.indexOf(w);
+        if (at >= 0) idle.splice(at, 1);
+        all.delete(w);
+        w.child.kill();
+      }, opts.idleMs ?? 10_000);
+      w.idleTimer.unref();
+    }
   };
 
   const run = async (request: WriteRequest): Promise<void> => {
@@ -154,9 +169,14 @@ export function childWriters(opts: ChildWritersOptions): Writer {
     write: (path, data) => run({ op: 'write', path, data }),
     vdpaAdd: (name, vf) => run({ op: 'vdpaAdd', name, vf }),
     vdpaDel: (name) => run({ op: 'vdpaDel', name }),
+    /** Writer processes alive now. */
+    children: () => all.size,
     async close() {
       closed = true;
-      for (const w of all) w.child.kill('SIGKILL');
+      for (const w of all) {
+        clearTimeout(w.idleTimer);
+        w.child.kill('SIGKILL');
+      }
       all.clear();
       idle.length = 0;
     },
