@@ -190,6 +190,23 @@ describe('device setup on the simulated host', () => {
     },
   );
 
+  it('a plan made from an out-of-date discovery never lowers a VF count it did not see', async () => {
+    await createSimulatedHost(dir, LAYOUT);
+    const host = kernelHost(dir);
+    await host.write(`/sys/bus/pci/devices/${pf0.pciAddress}/sriov_numvfs`, '2');
+    const stale = await observeHost(host);
+    await host.write(`/sys/bus/pci/devices/${pf0.pciAddress}/sriov_numvfs`, '0');
+    await host.write(`/sys/bus/pci/devices/${pf0.pciAddress}/sriov_numvfs`, '1');
+    const result = await setup().reconcile({ ...input([POLICIES[0]]), observed: stale });
+    expect([result.syncStatus, result.appliedPfs[0]?.message]).toEqual([
+      'Failed',
+      `PF ${pf0.name} (${pf0.pciAddress}): PF ${pf0.pciAddress} has 1 VFs, not the 2 planned for; planning again`,
+    ]);
+    expect((await drivers())[0]).toEqual(['iavf']);
+    expect((await setup().reconcile(input([POLICIES[0]]))).syncStatus).toBe('Succeeded');
+    expect((await drivers())[0]).toEqual(['vfio-pci', 'vfio-pci', 'vfio-pci']);
+  });
+
   it('refuses vfio-pci without an IOMMU', async () => {
     await createSimulatedHost(dir, { ...LAYOUT, iommu: false });
     const result = await setup().reconcile(input([POLICIES[0]]));

@@ -67,6 +67,13 @@ export async function runStep(c: StepContext, step: Step): Promise<void> {
     case 'numVfs': {
       const current = intValue(await c.host.read(pciAttr(step.pf, 'sriov_numvfs'))) ?? 0;
       if (current === step.to) return;
+      // The plan checked the pods of `from` VFs; a count changed since then is planned afresh, never destroyed blind.
+      if (current !== step.from && current !== 0)
+        throw new HostError(
+          'ESTALE',
+          pciAttr(step.pf, 'sriov_numvfs'),
+          `PF ${step.pf} has ${current} VFs, not the ${step.from} planned for; planning again`,
+        );
       if (current !== 0) await write(c, pciAttr(step.pf, 'sriov_numvfs'), '0');
       if (step.to > 0) await write(c, pciAttr(step.pf, 'sriov_numvfs'), String(step.to));
       return;
