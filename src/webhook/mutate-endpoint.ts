@@ -23,6 +23,7 @@ export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   bodyLimitBytes: MAX_ADMISSION_BODY_BYTES,
   // A pod with managedFields nests about 15 levels; 64 leaves room for any real object.
   maxDepth: 64,
+  depthCheckAboveBytes: 64 * 1024,
   // At ~0.1 ms per review the API server needs a handful at once even at thousands of pods per second; 64
   // covers a burst waiting on NAD lookups. Beyond that, answering 429 at once is kinder than queueing.
   maxInFlight: 64,
