@@ -5,9 +5,11 @@
  *
  *   npm run bench:plan-limits
  */
+
+import type { Pod } from '../src/api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../src/api/nad.js';
 import { defaultInjectionConfig } from '../src/core/inject/config.js';
 import { nadKey, planInjection } from '../src/core/inject/plan.js';
-import type { NetworkAttachmentDefinition, Pod } from '../src/core/kube.js';
 import { recordFigure } from './summary.js';
 
 const vhost: NetworkAttachmentDefinition = {

@@ -4,7 +4,7 @@
  * case-insensitively but we write the exact casing. The embedded Pod and Node objects use the ordinary
  * lower-case Kubernetes JSON.
  */
-import type { Pod } from '../core/kube.js';
+import type { Pod } from './core-v1.js';
 
 /** Scores the scheduler accepts from an extender: integers from 0 to 10 (it multiplies by weight × 10). */
 export const MIN_EXTENDER_PRIORITY = 0;

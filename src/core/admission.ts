@@ -2,36 +2,16 @@
  * AdmissionReview v1 in and out. Decoding checks exactly what the webhook relies on and names what is wrong;
  * encoding maps a Problem to a deny in the one place that chooses status codes.
  */
-import type { PatchOperation, Pod } from './kube.js';
+import {
+  ADMISSION_API_VERSION,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReviewResponse,
+  type PatchOperation,
+} from '../api/admission-v1.js';
+import type { Pod, Status } from '../api/core-v1.js';
 import { isPlainObject } from './own.js';
 import { fail, ok, type Problem, type ProblemCode, type Result } from './problem.js';
-
-export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
-
-export interface AdmissionRequest {
-  uid: string;
-  kind: { group: string; version: string; kind: string };
-  operation: string;
-  namespace?: string;
-  name?: string;
-  dryRun?: boolean;
-  object: Pod;
-}
-
-export interface AdmissionResponse {
-  uid: string;
-  allowed: boolean;
-  patchType?: 'JSONPatch';
-  patch?: string;
-  status?: { code: number; reason: string; message: string };
-  warnings?: string[];
-}
-
-export interface AdmissionReviewResponse {
-  apiVersion: typeof ADMISSION_API_VERSION;
-  kind: 'AdmissionReview';
-  response: AdmissionResponse;
-}
 
 /** What a request that cannot be answered as an AdmissionReview gets: an HTTP 400 naming the problem. */
 export type DecodeResult = Result<AdmissionRequest>;
@@ -142,14 +122,6 @@ export function errored(uid: string, message: string): AdmissionReviewResponse {
 }
 
 /** A Kubernetes `Status` failure body: the answer to a request that is not an AdmissionReview at all. */
-export interface StatusBody {
-  kind: 'Status';
-  apiVersion: 'v1';
-  status: 'Failure';
-  code: number;
-  message: string;
-}
-
-export function statusBody(code: number, message: string): StatusBody {
+export function statusBody(code: number, message: string): Status {
   return { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message };
 }

@@ -1,6 +1,6 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
-import { NAD_API_VERSION, NAD_GROUP, NAD_KIND, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { NAD_API_VERSION, NAD_GROUP, NAD_KIND, NAD_PLURAL, NAD_VERSION } from '../api/nad.js';
 
 /** A NetworkAttachmentDefinition with the given annotations and a minimal CNI config. */
 export function nadObject(

@@ -6,9 +6,10 @@
  * against them. A misfit returns an error: the scheduler forgets the assumed pod and requeues it, a retry
  * instead of a TopologyAffinityError on the kubelet.
  */
+
+import type { Pod } from '../api/core-v1.js';
 import type { ExtenderBindingArgs } from '../api/extender-v1.js';
 import type { PodDemand } from '../core/fit/index.js';
-import type { Pod } from '../core/kube.js';
 import { type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Decisions } from './decisions.js';

@@ -3,6 +3,7 @@
  * inside the scheduler's serial cycle, so it is synchronous: map reads and arithmetic, no await, no API call.
  */
 
+import type { Pod } from '../api/core-v1.js';
 import {
   type Fit,
   type FitOptions,
@@ -14,7 +15,6 @@ import {
   podDemand,
   STALE_REPORT,
 } from '../core/fit/index.js';
-import type { Pod } from '../core/kube.js';
 import type { InflightHolds } from './inflight.js';
 import type { ExtenderMetrics } from './metrics.js';
 import type { NodeReports } from './node-reports.js';

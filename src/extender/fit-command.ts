@@ -4,6 +4,7 @@
  * from the same core as the server (src/core/fit).
  */
 import { Command, Option } from 'commander';
+import type { Pod } from '../api/core-v1.js';
 import type { NodeNetworkState } from '../api/wirespeed-v1alpha1.js';
 import { CommandExit, EXIT, UsageError } from '../cli/errors.js';
 import { objectsOfKind, readObjects } from '../cli/objects.js';
@@ -19,7 +20,6 @@ import {
   podDemand,
   type ScoreStrategy,
 } from '../core/fit/index.js';
-import type { Pod } from '../core/kube.js';
 
 export interface FitFlags {
   file: string;

@@ -4,8 +4,9 @@
  * and a TTL drops reservations whose report never comes. The handlers are synchronous and cheap, so a relist
  * of thousands of pods does not hold the event loop for long.
  */
+
+import type { Pod } from '../api/core-v1.js';
 import type { Ledger, NodeCapacity } from '../core/fit/index.js';
-import type { Pod } from '../core/kube.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Decisions } from './decisions.js';
 import type { InflightHolds } from './inflight.js';

@@ -4,6 +4,8 @@
  * keys and always reply with the exact Go field names. Bad shapes are values (a message for the 400), never
  * exceptions.
  */
+
+import type { Pod } from '../api/core-v1.js';
 import type {
   ExtenderBindingArgs,
   ExtenderFilterResult,
@@ -11,7 +13,6 @@ import type {
   HostPriorityList,
   NodeListLite,
 } from '../api/extender-v1.js';
-import type { Pod } from '../core/kube.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import fastJsonPatch from 'fast-json-patch';
 import { stringify } from 'yaml';
+import type { Pod } from '../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { NAD_KIND } from '../api/nad.js';
 import { CommandExit, EXIT, UsageError } from '../cli/errors.js';
 import { parseObjects, readSource } from '../cli/objects.js';
 import { applyControlSwitches } from '../core/inject/config.js';
 import { nadKey, planInjection } from '../core/inject/plan.js';
-import type { NetworkAttachmentDefinition, Pod } from '../core/kube.js';
-import { NAD_KIND } from '../kube/nad.js';
 import { addDecisionOptions, type DecisionOptions, decisionConfig } from './options.js';
 
 const sourceName = (path: string): string => (path === '-' ? 'standard input' : path);

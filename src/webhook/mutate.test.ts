@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { handleAdmission, type MutateDeps } from './mutate.js';
 import { NadLookupError, type NadSource, StaticNadSource } from './nad-source.js';
 

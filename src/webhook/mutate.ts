@@ -1,5 +1,6 @@
+import type { AdmissionRequest } from '../api/admission-v1.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import {
-  type AdmissionRequest,
   allowed,
   checkPodCreate,
   decodeAdmissionReview,
@@ -9,7 +10,6 @@ import {
 } from '../core/admission.js';
 import type { InjectionConfig } from '../core/inject/config.js';
 import { nadKey, type ParsedNad, parseNad, planPrepared, prepareInjection } from '../core/inject/plan.js';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { type Problem, problem } from '../core/problem.js';
 import { NadLookupError, type NadSource } from './nad-source.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import {
   keptNad,
   type LookupResult,

@@ -4,7 +4,7 @@
  * `maxPerRequest` distinct names looked up per request, a bounded memory of absent names, and no GET at all
  * while the informer is live and the miss budget is spent.
  */
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
 
 /** A lookup that failed for a reason other than "not found": the request cannot be decided now. */
 export class NadLookupError extends Error {}

@@ -1,11 +1,11 @@
 import { RESOURCE_NAME_ANNOTATION } from '../api/annotations.js';
+import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../api/nad.js';
 import { errorMessage } from '../cli/errors.js';
 import { type ParsedNad, parseNad } from '../core/inject/plan.js';
-import type { NetworkAttachmentDefinition } from '../core/kube.js';
 import { objectKey } from '../core/names.js';
 import { type ApiResponse, type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
-import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../kube/nad.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
 import { keptNad, NadLookupError, NadLookups } from './nad-lookups.js';

@@ -1,11 +1,12 @@
 /** Builders for NodeNetworkState reports and pods asking for device pools (fit, extender, fit command). */
+
+import type { Container, Pod } from '../../src/api/core-v1.js';
 import type {
   NodeNetworkState,
   NodeNetworkStateStatus,
   TopologyManagerPolicy,
   TopologyManagerScope,
 } from '../../src/api/wirespeed-v1alpha1.js';
-import type { Container, Pod } from '../../src/core/kube.js';
 
 /** Per NUMA node: a free count (allocatable = capacity = free), or the three counts. */
 export type NumaCounts = Record<number, number | { free: number; allocatable?: number; capacity?: number }>;

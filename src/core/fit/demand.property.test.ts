@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Container, Pod } from '../kube.js';
+import type { Container, Pod } from '../../api/core-v1.js';
 import { podDemand } from './demand.js';
 
 const POOLS = ['intel.com/sriov_a', 'intel.com/sriov_b', 'example.com/unmanaged'] as const;

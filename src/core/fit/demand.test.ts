@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { container, podOf } from '../../../test/support/fit.js';
-import type { Container, Pod } from '../kube.js';
+import type { Container, Pod } from '../../api/core-v1.js';
 import { podDemand } from './demand.js';
 
 const A = 'intel.com/sriov_a';

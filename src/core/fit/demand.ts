@@ -12,7 +12,7 @@
  * A container's amount is its request, or its limit when it has no request (for extended resources the two must
  * be equal when both are set). Device counts are whole numbers: "500m" or "1.5" is a Problem, not a rounding.
  */
-import type { Container, Pod } from '../kube.js';
+import type { Container, Pod } from '../../api/core-v1.js';
 import { fail, ok, type Result } from '../problem.js';
 import { parseWholeQuantity } from '../quantity.js';
 

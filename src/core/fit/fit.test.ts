@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { container, podOf, reportStatus, type StateSpec } from '../../../test/support/fit.js';
-import type { Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
 import { indexReport } from './capacity.js';
 import { podDemand } from './demand.js';
 import { DEFAULT_FIT_OPTIONS, type Fit, type FitOptions, fitNode } from './fit.js';

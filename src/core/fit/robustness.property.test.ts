@@ -1,8 +1,8 @@
 /** Whatever arrives (a pod from the scheduler, a report from an agent), the decisions answer and never throw. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Pod } from '../../api/core-v1.js';
 import type { NodeNetworkStateStatus } from '../../api/wirespeed-v1alpha1.js';
-import type { Pod } from '../kube.js';
 import { indexReport } from './capacity.js';
 import { podDemand } from './demand.js';
 import { fitNode } from './fit.js';

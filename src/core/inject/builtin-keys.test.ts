@@ -4,7 +4,8 @@
  * "set twice", no conflict with a label nobody set, no lost key.
  */
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { parseNodeSelector } from './annotations.js';
 import { applyControlSwitches, defaultInjectionConfig } from './config.js';
 import { type InjectionDecision, nadKey, planInjection } from './plan.js';

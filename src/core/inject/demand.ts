@@ -2,7 +2,7 @@
  * What the selected networks add up to per container (devices, hugepages, mounts, node labels), the pod's own
  * injection record when it can be trusted, and the request and limit one resource ends at.
  */
-import type { Container } from '../kube.js';
+import type { Container } from '../../api/core-v1.js';
 import { own } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { formatBinaryQuantity, parseWholeQuantity } from '../quantity.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition } from '../kube.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { needsOf, parseNad } from './nad-needs.js';
 
 const POOL = 'k8s.v1.cni.cncf.io/resourceName';

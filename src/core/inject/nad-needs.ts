@@ -1,5 +1,5 @@
 /** What one NAD asks of every pod that selects it, parsed from its annotations when the NAD arrives. */
-import type { NetworkAttachmentDefinition } from '../kube.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { ok, type Result } from '../problem.js';
 import {
   type HostMount,

@@ -4,7 +4,8 @@
  * counted (reads of the input objects), never timed; timings are in bench/.
  */
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig } from './config.js';
 import { nadKey, planInjection, prepareInjection } from './plan.js';
 

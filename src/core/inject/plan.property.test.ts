@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import type { Container, NetworkAttachmentDefinition, Pod, Volume } from '../kube.js';
+import type { Container, Pod, Volume } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig, type UserDefinedInjection } from './config.js';
 import { nadKey, planInjection } from './plan.js';
 

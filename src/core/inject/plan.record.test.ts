@@ -5,7 +5,8 @@
  */
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig } from './config.js';
 import { type InjectionDecision, nadKey, planInjection } from './plan.js';
 

@@ -1,6 +1,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig, type InjectionConfig } from './config.js';
 import { hostVolumeName, type InjectionDecision, nadKey, planInjection, prepareInjection } from './plan.js';
 

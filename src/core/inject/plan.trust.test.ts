@@ -4,7 +4,8 @@
  * about another namespace's NAD that name none of its pools, host paths or node labels.
  */
 import { describe, expect, it } from 'vitest';
-import type { NetworkAttachmentDefinition, Pod } from '../kube.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig } from './config.js';
 import { parseAllowedHostPaths } from './host-paths.js';
 import { hostVolumeName, type InjectionDecision, nadKey, planInjection } from './plan.js';

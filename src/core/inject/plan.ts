@@ -7,7 +7,9 @@
  * second webhook replica, honor mode). Operations come out in a fixed order: containers in spec order,
  * resources sorted by name, then volumes, node selector and annotations.
  */
-import { type Container, escapePointer, type PatchOperation, type Pod } from '../kube.js';
+import type { PatchOperation } from '../../api/admission-v1.js';
+import type { Container, Pod } from '../../api/core-v1.js';
+import { escapePointer } from '../json-patch.js';
 import { objectKey } from '../names.js';
 import type { NetworkSelection } from '../networks/index.js';
 import { own, setOwn } from '../own.js';

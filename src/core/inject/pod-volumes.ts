@@ -2,7 +2,8 @@
  * The pod's volumes and each container's mounts, indexed once (by name, by normalised host path, by normalised
  * mount path) so every clash check is a lookup, plus what the plan adds, emitted as ops at the end.
  */
-import type { Container, PatchOperation, Pod, Volume, VolumeMount } from '../kube.js';
+import type { PatchOperation } from '../../api/admission-v1.js';
+import type { Container, Pod, Volume, VolumeMount } from '../../api/core-v1.js';
 import { cleanPath } from './paths.js';
 
 export class PodVolumes {

@@ -3,7 +3,9 @@
  * parsed and capped at `maxNetworks`, and the NADs to fetch for them, each once. The shells fetch exactly
  * `references` before planning, so the cap holds before any lookup.
  */
-import type { NetworkAttachmentDefinition, PatchOperation, Pod } from '../kube.js';
+import type { PatchOperation } from '../../api/admission-v1.js';
+import type { Pod } from '../../api/core-v1.js';
+import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { objectKey } from '../names.js';
 import {
   DEFAULT_NETWORK_ANNOTATION,

@@ -3,7 +3,8 @@
  * network-resources-injector compatible podnetinfo Downward API volume. Each adds to the pod's `PodVolumes`,
  * whose ops are emitted after all of them, so ops stay in container order.
  */
-import type { Container, PatchOperation, Pod } from '../kube.js';
+import type { PatchOperation } from '../../api/admission-v1.js';
+import type { Container, Pod } from '../../api/core-v1.js';
 import { own } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { parseWholeQuantity } from '../quantity.js';

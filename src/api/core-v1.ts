@@ -1,6 +1,7 @@
 /**
- * The few Kubernetes object shapes the core reads. Own types (not the client library's) keep src/core free of
- * I/O dependencies; fields the core does not read pass through untouched as unknown members.
+ * The few core/v1 object shapes Wirespeed reads and writes. Own types (not the client library's) keep
+ * src/core free of I/O dependencies; fields the core does not read pass through untouched as unknown members.
+ * Types only: the core and the shells both import them.
  */
 export interface ObjectMeta {
   name?: string;
@@ -68,19 +69,11 @@ export interface Pod {
   [key: string]: unknown;
 }
 
-export interface NetworkAttachmentDefinition {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta & { name: string };
-  spec?: { config?: string };
+/** A Kubernetes `Status` failure body: what the API server expects from an HTTP-level refusal. */
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  status: 'Failure';
+  code: number;
+  message: string;
 }
-
-/** RFC 6901 escaping of one JSON-pointer reference token. */
-export function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export type PatchOperation =
-  | { op: 'add'; path: string; value: unknown }
-  | { op: 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
