@@ -5,6 +5,7 @@
  */
 import type { PodRef } from '../core/reconcile/types.js';
 import { type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import { objectPath, PODS } from '../kube/paths.js';
 
 export type EvictionResult = 'evicted' | 'gone' | 'blocked' | 'failed';
 
@@ -16,7 +17,7 @@ export interface Evictor {
 export function apiEvictor(endpoint: KubeEndpoint): Evictor {
   return {
     async evict(pod) {
-      const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/eviction`;
+      const path = objectPath(PODS, pod.namespace, pod.name, 'eviction');
       const response = await endpoint
         .json(path, {
           method: 'POST',

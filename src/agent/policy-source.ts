@@ -3,14 +3,10 @@
  * of src/kube), or a fixed list for tests and offline runs. `onChange` fires after each add, update or delete
  * once the first list is in.
  */
-import {
-  NETWORK_NODE_POLICY_PLURAL,
-  type NetworkNodePolicy,
-  WIRESPEED_GROUP,
-  WIRESPEED_VERSION,
-} from '../api/wirespeed-v1alpha1.js';
+import type { NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { collectionPath, NETWORK_NODE_POLICIES } from '../kube/paths.js';
 
 export interface PolicySource {
   policies(): NetworkNodePolicy[];
@@ -21,7 +17,7 @@ export interface PolicySource {
 }
 
 export function watchPolicies(endpoint: KubeEndpoint, namespace: string): PolicySource {
-  const path = `/apis/${WIRESPEED_GROUP}/${WIRESPEED_VERSION}/namespaces/${encodeURIComponent(namespace)}/${NETWORK_NODE_POLICY_PLURAL}`;
+  const path = collectionPath(NETWORK_NODE_POLICIES, namespace);
   const cache = new ListWatch<NetworkNodePolicy & { metadata: { name: string } }>(endpoint, path);
   const handlers: Array<() => void> = [];
   const changed = () => {

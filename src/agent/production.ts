@@ -7,6 +7,7 @@
 import { selectPools } from '../core/pools/select-pools.js';
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { collectionPath, NODES } from '../kube/paths.js';
 import type { Logger } from '../telemetry/logger.js';
 import { DeviceSetup } from './apply/setup.js';
 import { childWriters } from './apply/writer.js';
@@ -42,7 +43,7 @@ export function clusterDeps(
   opts: ClusterDepsOptions,
   deps: { log: Logger; metrics: AgentMetrics },
 ): AgentDeps {
-  const nodes = new ListWatch<NodeLite>(endpoint, '/api/v1/nodes', {
+  const nodes = new ListWatch<NodeLite>(endpoint, collectionPath(NODES), {
     fieldSelector: `metadata.name=${opts.nodeName}`,
   });
   const policies = opts.policies ?? watchPolicies(endpoint, opts.namespace);

@@ -11,6 +11,7 @@ import type { Pod } from '../api/core-v1.js';
 import type { ExtenderBindingArgs } from '../api/extender-v1.js';
 import type { PodDemand } from '../core/fit/index.js';
 import { type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import { objectPath, PODS } from '../kube/paths.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Decisions } from './decisions.js';
 import type { ExtenderMetrics } from './metrics.js';
@@ -60,7 +61,7 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
   const demandOf = async (args: ExtenderBindingArgs): Promise<PodDemand | string> => {
     const cached = deps.recent.take(args.PodUID);
     if (cached) return cached;
-    const path = `/api/v1/namespaces/${encodeURIComponent(args.PodNamespace)}/pods/${encodeURIComponent(args.PodName)}`;
+    const path = objectPath(PODS, args.PodNamespace, args.PodName);
     const res = await deps.endpoint.json(path);
     if (res.status !== 200)
       return `cannot read pod ${args.PodNamespace}/${args.PodName}: ${statusMessage(res)}`;
@@ -95,18 +96,15 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
       }
       deps.feed.reserveBinding(args.PodUID, args.Node, demand.pod, fit.numaNode);
       const res = await deps.endpoint
-        .json(
-          `/api/v1/namespaces/${encodeURIComponent(args.PodNamespace)}/pods/${encodeURIComponent(args.PodName)}/binding`,
-          {
-            method: 'POST',
-            body: {
-              apiVersion: 'v1',
-              kind: 'Binding',
-              metadata: { name: args.PodName, namespace: args.PodNamespace, uid: args.PodUID },
-              target: { apiVersion: 'v1', kind: 'Node', name: args.Node },
-            },
+        .json(objectPath(PODS, args.PodNamespace, args.PodName, 'binding'), {
+          method: 'POST',
+          body: {
+            apiVersion: 'v1',
+            kind: 'Binding',
+            metadata: { name: args.PodName, namespace: args.PodNamespace, uid: args.PodUID },
+            target: { apiVersion: 'v1', kind: 'Node', name: args.Node },
           },
-        )
+        })
         .catch((err: Error) => ({ status: 0, body: { message: err.message } }));
       if (res.status === 201 || res.status === 200) {
         deps.metrics.binds.inc({ result: 'bound' });

@@ -3,14 +3,11 @@
  * report index and the ledger; the verbs answer from them. `startExtender` is what the command, the harness,
  * the benchmark and the tests all run.
  */
-import {
-  NODE_NETWORK_STATE_PLURAL,
-  type NodeNetworkState,
-  WIRESPEED_API_VERSION,
-} from '../api/wirespeed-v1alpha1.js';
+import type { NodeNetworkState } from '../api/wirespeed-v1alpha1.js';
 import { Ledger } from '../core/fit/index.js';
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { collectionPath, LEASES, NODE_NETWORK_STATES, PODS } from '../kube/paths.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export { DEFAULT_EXTENDER_CONFIG, type ExtenderConfig } from './config.js';
@@ -24,6 +21,7 @@ import { type LeaseLite, NodeReports } from './node-reports.js';
 import { type BoundPod, ReservationFeed } from './reservations.js';
 import { extenderRoutes } from './routes.js';
 import { serveExtender } from './server.js';
+import { trimLease, trimPod, trimReport } from './trim.js';
 
 export interface ExtenderDeps {
   endpoint: KubeEndpoint;
@@ -164,10 +162,7 @@ function watchCluster(
     informers.set(what, informer);
   };
 
-  const states = new ListWatch<NodeNetworkState>(
-    endpoint,
-    `/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}`,
-  );
+  const states = new ListWatch<NodeNetworkState>(endpoint, collectionPath(NODE_NETWORK_STATES));
   const upsert = (state: NodeNetworkState): void => {
     for (const pool of state.status?.pools ?? [])
       if (typeof pool?.resourceName === 'string') managed.add(pool.resourceName);
@@ -180,10 +175,7 @@ function watchCluster(
   track('nodenetworkstates', states as unknown as AnyListWatch);
 
   if (config.leaseNamespace !== '') {
-    const leases = new ListWatch<LeaseLite>(
-      endpoint,
-      `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(config.leaseNamespace)}/leases`,
-    );
+    const leases = new ListWatch<LeaseLite>(endpoint, collectionPath(LEASES, config.leaseNamespace));
     leases.on('add', (l) => reports.setLease(l));
     leases.on('update', (l) => reports.setLease(l));
     leases.on('delete', (l) => reports.deleteLease(l));
@@ -191,7 +183,9 @@ function watchCluster(
   }
 
   if (feed) {
-    const pods = new ListWatch<BoundPod>(endpoint, '/api/v1/pods', { fieldSelector: 'spec.nodeName!=' });
+    const pods = new ListWatch<BoundPod>(endpoint, collectionPath(PODS), {
+      fieldSelector: 'spec.nodeName!=',
+    });
     pods.on('add', (p) => feed.onPod(p));
     pods.on('update', (p) => feed.onPod(p));
     pods.on('delete', (p) => feed.onPodDeleted(p));

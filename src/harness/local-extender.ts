@@ -19,6 +19,7 @@ import { DEFAULT_EXTENDER_CONFIG, type ExtenderConfig } from '../extender/config
 import { type Extender, startExtender } from '../extender/main.js';
 import { createExtenderMetrics } from '../extender/metrics.js';
 import { type KubeEndpoint, loadKubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import { CRDS, collectionPath, LEASES, NAMESPACES, NODE_NETWORK_STATES, objectPath } from '../kube/paths.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 
 export const NODE_NETWORK_STATE_CRD = new URL(
@@ -69,15 +70,13 @@ export async function ensureNodeNetworkStateCrd(endpoint: KubeEndpoint): Promise
     : INLINE_CRD;
   await mustSucceed(
     'create the NodeNetworkState CRD',
-    endpoint.json('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: crd }),
+    endpoint.json(collectionPath(CRDS), { method: 'POST', body: crd }),
     [201, 409],
   );
   await waitFor(
     'NodeNetworkState CRD to be served',
     async () =>
-      (await endpoint.json(`/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}`)).status === 200
-        ? true
-        : undefined,
+      (await endpoint.json(collectionPath(NODE_NETWORK_STATES))).status === 200 ? true : undefined,
     { timeoutMs: 30_000 },
   );
 }
@@ -85,7 +84,7 @@ export async function ensureNodeNetworkStateCrd(endpoint: KubeEndpoint): Promise
 export async function ensureNamespace(endpoint: KubeEndpoint, name: string): Promise<void> {
   await mustSucceed(
     `create namespace ${name}`,
-    endpoint.json('/api/v1/namespaces', {
+    endpoint.json(collectionPath(NAMESPACES), {
       method: 'POST',
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
     }),
@@ -99,7 +98,7 @@ export async function writeNodeNetworkState(
   node: string,
   status: NodeNetworkStateStatus,
 ): Promise<void> {
-  const base = `/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}`;
+  const base = collectionPath(NODE_NETWORK_STATES);
   await mustSucceed(
     `create NodeNetworkState ${node}`,
     endpoint.json(base, {
@@ -120,7 +119,7 @@ export async function writeNodeNetworkState(
 }
 
 export async function deleteNodeNetworkState(endpoint: KubeEndpoint, node: string): Promise<void> {
-  const path = `/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}/${encodeURIComponent(node)}`;
+  const path = objectPath(NODE_NETWORK_STATES, undefined, node);
   await mustSucceed(
     `delete NodeNetworkState ${node}`,
     endpoint.json(path, { method: 'DELETE' }),
@@ -141,7 +140,7 @@ export async function writeAgentLease(
     leaseDurationSeconds: opts.durationSeconds ?? 40,
     renewTime: formatMicroTime(opts.renewedAt ?? new Date()),
   };
-  const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const base = collectionPath(LEASES, namespace);
   const created = await endpoint.json(base, {
     method: 'POST',
     body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec },

@@ -7,6 +7,7 @@
  */
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { collectionPath, objectPath, PODS } from '../kube/paths.js';
 import { writeNodeNetworkState } from './local-extender.js';
 
 interface JudgedPod {
@@ -41,7 +42,9 @@ export class NumaJudge {
       this.allocatable.set(node, [...perNuma]);
       this.pods.set(node, []);
     }
-    this.informer = new ListWatch<JudgedPod>(endpoint, '/api/v1/pods', { fieldSelector: 'spec.nodeName!=' });
+    this.informer = new ListWatch<JudgedPod>(endpoint, collectionPath(PODS), {
+      fieldSelector: 'spec.nodeName!=',
+    });
     this.informer.on('add', (p) => this.judge(p));
     this.informer.on('update', (p) => this.judge(p));
   }
@@ -94,7 +97,7 @@ export class NumaJudge {
   }
 
   private fail(pod: JudgedPod): Promise<void> {
-    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
+    const path = objectPath(PODS, pod.metadata.namespace, pod.metadata.name, 'status');
     return this.endpoint
       .json(path, {
         method: 'PATCH',

@@ -1,10 +1,7 @@
 import { stringify } from 'yaml';
-import {
-  NODE_NETWORK_STATE_PLURAL,
-  type NodeNetworkState,
-  WIRESPEED_API_VERSION,
-} from '../api/wirespeed-v1alpha1.js';
+import type { NodeNetworkState } from '../api/wirespeed-v1alpha1.js';
 import { loadKubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import { collectionPath, NODE_NETWORK_STATES } from '../kube/paths.js';
 import type { NodesOptions } from './command.js';
 import { nodeViews, renderNodesTable } from './view.js';
 
@@ -15,7 +12,7 @@ export async function runNodes(
 ): Promise<void> {
   const endpoint = loadKubeEndpoint(opts.kubeconfig);
   try {
-    const response = await endpoint.json(`/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}`);
+    const response = await endpoint.json(collectionPath(NODE_NETWORK_STATES));
     if (response.status === 404) {
       throw new Error(
         'the NodeNetworkState CRD is not installed: apply manifests/ (kubectl apply -k manifests/) and run the agent',

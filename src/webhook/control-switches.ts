@@ -1,6 +1,7 @@
 import { applyControlSwitches, type InjectionConfig } from '../core/inject/config.js';
 import type { KubeEndpoint } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { CONFIG_MAPS, collectionPath } from '../kube/paths.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -26,11 +27,10 @@ export class ControlSwitches {
     private readonly metrics: WebhookMetrics,
   ) {
     this.effective = base;
-    this.informer = new ListWatch<ConfigMap>(
-      endpoint,
-      `/api/v1/namespaces/${encodeURIComponent(where.namespace)}/configmaps`,
-      { fieldSelector: `metadata.name=${where.name}`, retryDelayMs: 10_000 },
-    );
+    this.informer = new ListWatch<ConfigMap>(endpoint, collectionPath(CONFIG_MAPS, where.namespace), {
+      fieldSelector: `metadata.name=${where.name}`,
+      retryDelayMs: 10_000,
+    });
     this.informer.on('add', (cm) => this.apply(cm));
     this.informer.on('update', (cm) => this.apply(cm));
     this.informer.on('delete', () => {

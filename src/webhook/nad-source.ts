@@ -1,11 +1,11 @@
 import { RESOURCE_NAME_ANNOTATION } from '../api/annotations.js';
 import type { NetworkAttachmentDefinition } from '../api/nad.js';
-import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from '../api/nad.js';
 import { errorMessage } from '../cli/errors.js';
 import { type ParsedNad, parseNad } from '../core/inject/plan.js';
 import { objectKey } from '../core/names.js';
 import { type ApiResponse, type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
 import { ListWatch } from '../kube/list-watch.js';
+import { collectionPath, NADS, objectPath } from '../kube/paths.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WebhookMetrics } from './metrics.js';
 import { keptNad, NadLookupError, NadLookups } from './nad-lookups.js';
@@ -67,8 +67,6 @@ export class StaticNadSource implements NadSource {
   async stop(): Promise<void> {}
 }
 
-const NADS_PATH = `/apis/${NAD_GROUP}/${NAD_VERSION}/${NAD_PLURAL}`;
-
 const MISSING_CRD =
   'the NetworkAttachmentDefinition CRD is not installed: install Multus or apply manifests/01-crd-network-attachment-definition.yaml';
 
@@ -114,7 +112,7 @@ export class InformerNadSource implements NadSource {
       return nad;
     };
     // Two minutes per watch: a connection that died without a FIN is noticed within 150 s (the idle timer).
-    this.informer = new ListWatch(endpoint, NADS_PATH, {
+    this.informer = new ListWatch(endpoint, collectionPath(NADS), {
       retryDelayMs,
       transform: keep,
       watchTimeoutSeconds: 120,
@@ -220,7 +218,7 @@ export class InformerNadSource implements NadSource {
     let response: ApiResponse;
     try {
       // Well inside the webhook's own timeoutSeconds, so a slow API server yields our deny, not a timeout.
-      response = await this.endpoint.json(nadPath(namespace, name), { timeoutMs: 3000, signal });
+      response = await this.endpoint.json(objectPath(NADS, namespace, name), { timeoutMs: 3000, signal });
     } catch (err) {
       throw new NadLookupError(`could not read network-attachment-definition ${key}: ${errorMessage(err)}`);
     }
@@ -230,8 +228,4 @@ export class InformerNadSource implements NadSource {
       `could not read network-attachment-definition ${key}: ${statusMessage(response)}`,
     );
   }
-}
-
-function nadPath(namespace: string, name: string): string {
-  return `/apis/${NAD_GROUP}/${NAD_VERSION}/namespaces/${encodeURIComponent(namespace)}/${NAD_PLURAL}/${encodeURIComponent(name)}`;
 }

@@ -6,6 +6,7 @@
 import type { NodePod } from '../../core/report/accounting.js';
 import type { KubeEndpoint } from '../../kube/endpoint.js';
 import { ListWatch } from '../../kube/list-watch.js';
+import { collectionPath, PODS } from '../../kube/paths.js';
 
 interface PodLite {
   metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
@@ -22,7 +23,7 @@ export interface NodePods {
 }
 
 export function watchNodePods(endpoint: KubeEndpoint, nodeName: string): NodePods {
-  const cache = new ListWatch<PodLite>(endpoint, '/api/v1/pods', {
+  const cache = new ListWatch<PodLite>(endpoint, collectionPath(PODS), {
     fieldSelector: `spec.nodeName=${nodeName}`,
   });
   return {

@@ -3,6 +3,7 @@
  * @kubernetes/client-node), the Node they belong to, and one error type that says which write failed.
  */
 import { type ApiResponse, type KubeEndpoint, statusMessage } from '../../kube/endpoint.js';
+import { NODES, objectPath } from '../../kube/paths.js';
 
 export type JsonApi = Pick<KubeEndpoint, 'json'>;
 
@@ -62,7 +63,7 @@ export class NodeRef {
   }
 
   private async read(): Promise<string> {
-    const response = await this.api.json(`/api/v1/nodes/${encodeURIComponent(this.name)}`);
+    const response = await this.api.json(objectPath(NODES, undefined, this.name));
     if (response.status !== 200) throw fail(`reading Node ${this.name}`, response);
     const uid = (response.body as { metadata?: { uid?: unknown } }).metadata?.uid;
     if (typeof uid !== 'string' || uid === '') {

@@ -12,6 +12,7 @@ import {
   formatMicroTime,
   type LeaseSpecLite,
 } from '../../core/report/liveness.js';
+import { collectionPath, LEASES } from '../../kube/paths.js';
 import type { Logger } from '../../telemetry/logger.js';
 import {
   AGENT_LABELS,
@@ -65,7 +66,7 @@ export class LeaseRenewer {
   }
 
   private get collection(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.opts.namespace)}/leases`;
+    return collectionPath(LEASES, this.opts.namespace);
   }
 
   /** Renews now, then every `renewMs`; failures are logged and retried after `retryMs`. */

@@ -5,6 +5,7 @@
  * edited its labels by hand).
  */
 import { sriovCapableLabelPatch } from '../../core/report/node-label.js';
+import { NODES, objectPath } from '../../kube/paths.js';
 import { fail, type JsonApi, type NodeRef } from './api.js';
 import type { ReportMetrics } from './metrics.js';
 import type { WriteResult } from './node-network-state-writer.js';
@@ -19,7 +20,7 @@ export class NodeLabeler {
   ) {}
 
   private get path(): string {
-    return `/api/v1/nodes/${encodeURIComponent(this.node.name)}`;
+    return objectPath(NODES, undefined, this.node.name);
   }
 
   async set(capable: boolean, opts: { verify?: boolean } = {}): Promise<Exclude<WriteResult, 'created'>> {

@@ -5,14 +5,12 @@
  * a restart) and still writes only if the server's copy differs. Conflicts re-read and retry, bounded.
  */
 import {
-  NODE_NETWORK_STATE_PLURAL,
   type NodeNetworkState,
   type NodeNetworkStateStatus,
   WIRESPEED_API_VERSION,
-  WIRESPEED_GROUP,
-  WIRESPEED_VERSION,
 } from '../../api/wirespeed-v1alpha1.js';
 import { sameReport } from '../../core/report/same-report.js';
+import { collectionPath, NODE_NETWORK_STATES } from '../../kube/paths.js';
 import {
   AGENT_LABELS,
   fail,
@@ -25,7 +23,7 @@ import {
 
 export type WriteResult = 'created' | 'updated' | 'unchanged';
 
-const COLLECTION = `/apis/${WIRESPEED_GROUP}/${WIRESPEED_VERSION}/${NODE_NETWORK_STATE_PLURAL}`;
+const COLLECTION = collectionPath(NODE_NETWORK_STATES);
 
 interface ServerCopy {
   resourceVersion: string;

@@ -3,15 +3,10 @@
  * owned by the Node) in step with the report. The type has no status subresource: the whole object is written,
  * only when `sameTopology` says its zones, policies or attributes changed. Conflicts re-read and retry, bounded.
  */
-import {
-  type NodeResourceTopology,
-  NRT_API_VERSION,
-  NRT_GROUP,
-  NRT_PLURAL,
-  NRT_VERSION,
-} from '../../api/nrt-v1alpha2.js';
+import { type NodeResourceTopology, NRT_API_VERSION } from '../../api/nrt-v1alpha2.js';
 import type { NodeNetworkStateStatus } from '../../api/wirespeed-v1alpha1.js';
 import { buildNodeResourceTopology, sameTopology } from '../../core/report/topology.js';
+import { collectionPath, NODE_RESOURCE_TOPOLOGIES } from '../../kube/paths.js';
 import {
   fail,
   type JsonApi,
@@ -22,7 +17,7 @@ import {
 } from './api.js';
 import type { WriteResult } from './node-network-state-writer.js';
 
-const COLLECTION = `/apis/${NRT_GROUP}/${NRT_VERSION}/${NRT_PLURAL}`;
+const COLLECTION = collectionPath(NODE_RESOURCE_TOPOLOGIES);
 
 export class NodeResourceTopologyWriter {
   private known: NodeResourceTopology | undefined;
