@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostSnapshot } from '../../../test/support/host-snapshot.js';
 import type { NetworkNodePolicy } from '../../api/wirespeed-v1alpha1.js';
 import { kernelHost } from '../host/simulated/kernel.js';
 import { setHugepageLimit, setKernelFaults } from '../host/simulated/kernel-config.js';
@@ -59,21 +60,7 @@ const input = (policies: unknown[] = POLICIES, allocations: SetupInput['allocati
   allocations,
 });
 
-/** Every path under the root with its content or link target: the host state to compare. */
-async function snapshot(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string) => {
-    for (const e of await readdir(root + rel, { withFileTypes: true })) {
-      const p = `${rel}/${e.name}`;
-      if (p === '/wirespeed-sim') continue;
-      if (e.isSymbolicLink()) out.push(`${p} -> ${await readlink(root + p)}`);
-      else if (e.isDirectory()) await walk(p);
-      else out.push(`${p} = ${(await readFile(root + p, 'utf8')).trim()}`);
-    }
-  };
-  await walk('');
-  return out.sort();
-}
+const snapshot = hostSnapshot;
 
 const drivers = async () =>
   (await observeHost(kernelHost(dir))).pfs.map((pf) =>
