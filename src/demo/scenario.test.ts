@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** pool → NUMA node → healthy devices, as the agent would serve them on each demo node. */
 async function poolsOf(index: number): Promise<Record<string, Record<number, number>>> {
-  const spec = demoNodes(4)[index];
+  const spec = demoNodes(4, { prebuilt: true })[index];
   if (!spec) throw new Error(`no node ${index}`);
   const hostDir = join(dir, spec.name);
   await createHost(hostDir, spec.layout, spec.drivers);

@@ -9,8 +9,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { type SimHostLayout, type SimVendor, simulatedLayout } from '../agent/host/simulated/layout.js';
-import type { NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
 import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import type { NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
 import { nadObject } from '../devcluster/nads.js';
 import type { ClusterNodeSpec } from '../harness/cluster.js';
 
@@ -34,8 +34,11 @@ interface PfSpec {
   numaNode: number;
 }
 
-/** A two-NUMA-node host with these PFs, 8 VFs each, 4 × 1Gi hugepages per NUMA node, on the machine's 2 CPUs. */
-export function hostLayout(pfs: readonly PfSpec[]): SimHostLayout {
+/**
+ * A two-NUMA-node host with these PFs (`sriov_totalvfs` 8, `numVfs` created), 4 × 1Gi hugepages per NUMA node,
+ * on the machine's 2 CPUs.
+ */
+export function hostLayout(pfs: readonly PfSpec[], numVfs: number): SimHostLayout {
   const base = simulatedLayout({ pfs: 0, vfs: VFS_PER_PF, numa: 2, cpus: 2 });
   return {
     ...base,
@@ -50,7 +53,7 @@ export function hostLayout(pfs: readonly PfSpec[]): SimHostLayout {
       const pf = simulatedLayout({
         pfs: p + 1,
         vfs: VFS_PER_PF,
-        numVfs: VFS_PER_PF,
+        numVfs,
         numa: 2,
         cpus: 2,
         vendor: spec.vendor,
@@ -77,8 +80,12 @@ const NODE_KINDS: NodeKind[] = [
   { kind: 'plain', pfs: [] },
 ];
 
-/** `count` nodes, cycling through the four kinds: ws-1-intel, ws-2-mlx, ws-3-mixed, ws-4-plain, ws-5-intel... */
-export function demoNodes(count: number): ClusterNodeSpec[] {
+/**
+ * `count` nodes, cycling through the four kinds: ws-1-intel, ws-2-mlx, ws-3-mixed, ws-4-plain, ws-5-intel...
+ * Their PFs have no VFs: the agents create and bind them from the policies. `prebuilt`: the VFs exist and are
+ * bound as the policies want (for agents that do not set devices up).
+ */
+export function demoNodes(count: number, opts: { prebuilt?: boolean } = {}): ClusterNodeSpec[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = NODE_KINDS[i % NODE_KINDS.length] as NodeKind;
     const intelPfs = kind.pfs.filter((p) => p.vendor === 'intel').map((p) => p.name);
@@ -86,8 +93,10 @@ export function demoNodes(count: number): ClusterNodeSpec[] {
     const labels: Record<string, string> = kind.pfs.length > 0 ? { [SRIOV_LABEL]: 'true' } : {};
     return {
       name: `ws-${i + 1}-${kind.kind}`,
-      layout: hostLayout(kind.pfs),
-      drivers: { vfio: intelPfs.map((pf) => `${pf}#0-3`), vdpaVhost: mlxPfs.map((pf) => `${pf}#4-5`) },
+      layout: hostLayout(kind.pfs, opts.prebuilt ? VFS_PER_PF : 0),
+      ...(opts.prebuilt
+        ? { drivers: { vfio: intelPfs.map((pf) => `${pf}#0-3`), vdpaVhost: mlxPfs.map((pf) => `${pf}#4-5`) } }
+        : {}),
       labels,
     };
   });

@@ -79,12 +79,25 @@ export async function readNodeNetworkState(
 async function unsettled(
   endpoint: KubeEndpoint,
   core: CoreV1Api,
-  node: { name: string; agent: Agent },
+  node: { name: string; agent: Agent; deviceSetup: boolean },
 ): Promise<string | undefined> {
   const notReady = node.agent.notReadyReason();
   if (notReady) return `agent of ${node.name}: ${notReady}`;
   const state = await readNodeNetworkState(endpoint, node.name);
   if (!state?.status) return `no NodeNetworkState for ${node.name}`;
+  if (node.deviceSetup) {
+    const applied = state.status.appliedPfs;
+    if (applied === undefined) return `${node.name}: device setup has not run yet`;
+    // The report right after an apply may still count the host as it was before it.
+    const set = new Set(applied.flatMap((pf) => pf.pools.map((p) => p.resourceName)));
+    const empty = state.status.pools.find(
+      (p) => set.has(p.resourceName) && p.numaNodes.every((n) => n.allocatable === 0),
+    );
+    if (empty) return `${node.name}: pool ${empty.resourceName} set up but not yet served`;
+  }
+  const sync = state.status.syncStatus;
+  if (sync && sync !== 'Succeeded')
+    return `${node.name}: ${sync}${state.status.syncMessage ? ` (${state.status.syncMessage})` : ''}`;
   const allocatable = (await core.readNode({ name: node.name })).status?.allocatable ?? {};
   for (const pool of state.status.pools) {
     const want = pool.numaNodes.reduce((sum, n) => sum + n.allocatable, 0);
@@ -94,11 +107,14 @@ async function unsettled(
   return undefined;
 }
 
-/** Waits until every agent is ready, has reported, and the kubelet shows each reported pool as allocatable. */
+/**
+ * Waits until every agent is ready, has reported (after its first device setup when it sets devices up), and the
+ * kubelet shows each reported pool as allocatable.
+ */
 export async function agentsSettled(
   endpoint: KubeEndpoint,
   core: CoreV1Api,
-  nodes: readonly { name: string; agent: Agent }[],
+  nodes: readonly { name: string; agent: Agent; deviceSetup: boolean }[],
 ): Promise<void> {
   let last: string | undefined;
   await waitFor(

@@ -26,7 +26,7 @@ import { type LocalExtender, startLocalExtender } from './local-extender.js';
 export interface ClusterNodeSpec {
   name: string;
   layout: SimHostLayout;
-  /** VFs put on vfio-pci or given a vDPA device before the agent starts. */
+  /** VFs put on vfio-pci or given a vDPA device before the agent starts (for agents without device setup). */
   drivers?: VfDrivers;
   labels?: Record<string, string>;
 }
@@ -38,6 +38,8 @@ export interface ClusterOptions {
   /** The pools kube-scheduler hands to the extender. */
   managedResources: string[];
   webhook?: Partial<InjectionConfig>;
+  /** The agents create and bind VFs from the policies (default true); false: they serve what the hosts have. */
+  deviceSetup?: boolean;
   /** Control-plane and node binaries; default: built or reused as scripts/k8s-binaries does. */
   binDir?: string;
   nodeBinDir?: string;
@@ -166,8 +168,16 @@ export class LocalCluster {
       () => this.startNodes(cp, nodeBinDir, hosts),
       (started) => started.map((n) => n.name).join(', '),
     );
-    await this.step('agents reporting, pools allocatable on every Node', () =>
-      agentsSettled(endpoint, cp.kc.makeApiClient(CoreV1Api), nodes),
+    const settled =
+      (opts.deviceSetup ?? true)
+        ? 'agents: VFs created and bound as the policies say, reports written, pools allocatable on every Node'
+        : 'agents reporting, pools allocatable on every Node';
+    await this.step(settled, () =>
+      agentsSettled(
+        endpoint,
+        cp.kc.makeApiClient(CoreV1Api),
+        nodes.map((n) => ({ ...n, deviceSetup: opts.deviceSetup ?? true })),
+      ),
     );
     return {
       cp,
@@ -220,7 +230,7 @@ export class LocalCluster {
           ...(spec.labels ? { labels: spec.labels } : {}),
         });
         this.owns(`node ${spec.name}`, () => node.stop());
-        const agent = await startNodeAgent(cp, node, hostDir, log);
+        const agent = await startNodeAgent(cp, node, hostDir, log, this.opts.deviceSetup ?? true);
         this.owns(`the agent of ${spec.name}`, () => agent.stop());
         return { name: spec.name, hostDir, node, agent };
       }),
@@ -236,6 +246,7 @@ async function startNodeAgent(
   node: RealNode,
   hostDir: string,
   log: Logger,
+  deviceSetup: boolean,
 ): Promise<Agent> {
   const api = loadKubeEndpoint(cp.kubeconfigPath);
   const agentLog = log.child({ agent: node.name });
@@ -255,7 +266,12 @@ async function startNodeAgent(
       },
       clusterDeps(
         api,
-        { nodeName: node.name, namespace: DEFAULT_AGENT_NAMESPACE, hostRoot: hostDir },
+        {
+          nodeName: node.name,
+          namespace: DEFAULT_AGENT_NAMESPACE,
+          hostRoot: hostDir,
+          ...(deviceSetup ? { setup: { evict: false, writeTimeoutMs: 10_000, parallelism: 2 } } : {}),
+        },
         { log: agentLog, metrics: createAgentMetrics({ processMetrics: false }) },
       ),
     );
