@@ -1,6 +1,6 @@
 import { RESOURCE_NAME_ANNOTATION } from '../../api/annotations.js';
 import { isDns1123Label } from '../names.js';
-import { isPlainObject } from '../own.js';
+import { isPlainObject, own } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { DEFAULT_ALLOWED_HOST_PATHS, type HostPathRule, parseAllowedHostPaths } from './host-paths.js';
 
@@ -158,37 +158,45 @@ export function applyControlSwitches(
  * command-line value in force for that key, rather than dropping one entry and keeping the rest.
  */
 function applyTrustSwitches(config: InjectionConfig, doc: Record<string, unknown>, warnings: string[]): void {
-  const paths = ownValue(doc, 'allowed-host-paths');
-  if (paths !== undefined) {
-    const parsed = isTextList(paths)
-      ? parseAllowedHostPaths(paths, 'config.json "allowed-host-paths"')
-      : undefined;
-    if (parsed?.ok) config.allowedHostPaths = parsed.value;
-    else
-      warnings.push(
-        `${parsed ? parsed.problem.message : 'config.json "allowed-host-paths" must be a list of strings'}; using the command-line allow-list`,
-      );
-  }
-  const namespaces = ownValue(doc, 'trusted-nad-namespaces');
-  if (namespaces !== undefined) {
-    const parsed = isTextList(namespaces)
-      ? parseTrustedNamespaces(namespaces, 'config.json "trusted-nad-namespaces"')
-      : undefined;
-    if (parsed?.ok) config.trustedNadNamespaces = parsed.value;
-    else
-      warnings.push(
-        `${parsed ? parsed.problem.message : 'config.json "trusted-nad-namespaces" must be a list of strings'}; using the command-line namespaces`,
-      );
-  }
+  const paths = listSwitch(
+    doc,
+    'allowed-host-paths',
+    parseAllowedHostPaths,
+    'the command-line allow-list',
+    warnings,
+  );
+  if (paths) config.allowedHostPaths = paths;
+  const namespaces = listSwitch(
+    doc,
+    'trusted-nad-namespaces',
+    parseTrustedNamespaces,
+    'the command-line namespaces',
+    warnings,
+  );
+  if (namespaces) config.trustedNadNamespaces = namespaces;
+}
+
+/** One key's replacement list; undefined when absent, or refused with a warning saying what stays in force. */
+function listSwitch<T>(
+  doc: Record<string, unknown>,
+  key: string,
+  parse: (entries: string | readonly string[], where: string) => Result<T>,
+  kept: string,
+  warnings: string[],
+): T | undefined {
+  const value = own(doc, key);
+  if (value === undefined) return undefined;
+  const where = `config.json "${key}"`;
+  const parsed = isTextList(value)
+    ? parse(value, where)
+    : fail<T>('InvalidConfig', `${where} must be a list of strings`);
+  if (parsed.ok) return parsed.value;
+  warnings.push(`${parsed.problem.message}; using ${kept}`);
+  return undefined;
 }
 
 const isTextList = (v: unknown): v is string | string[] =>
   typeof v === 'string' || (Array.isArray(v) && v.every((e) => typeof e === 'string'));
-
-/** `obj[key]` when `obj` itself holds it: never a value inherited from Object.prototype. */
-function ownValue(obj: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined;
-}
 
 const FEATURE_SWITCHES = new Map<string, 'injectHugepageDownApi' | 'honorResources'>([
   ['enableHugePageDownApi', 'injectHugepageDownApi'],
