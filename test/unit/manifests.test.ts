@@ -323,7 +323,7 @@ describe('manifests/: Service and PodDisruptionBudget', () => {
 
   it('admits to the webhook port only addresses outside the pod network, and to the health port monitoring', () => {
     const policy = only<V1NetworkPolicy>('NetworkPolicy', 'wirespeed-webhook');
-    expect(policy.spec?.podSelector.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
+    expect(policy.spec?.podSelector?.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
     expect(policy.spec?.policyTypes).toEqual(['Ingress']);
     expect(policy.spec?.ingress).toEqual([
       {
