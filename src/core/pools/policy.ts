@@ -4,6 +4,7 @@
  * do, and all of a policy's problems are reported together.
  */
 import { DEVICE_TYPES, type DeviceType, type NetworkNodePolicy } from '../../api/wirespeed-v1alpha1.js';
+import { isDns1123Subdomain } from '../names.js';
 import { fail, ok, type Result } from '../problem.js';
 
 export interface VfRange {
@@ -43,7 +44,6 @@ export const DEFAULT_PRIORITY = 99;
 export const POLICY_LIMITS = { numVfs: 4096, listItems: 256, hugepages: 1_000_000 } as const;
 
 const NAME_PART = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HEX_ID = /^[0-9a-fA-F]{4}$/;
 const PCI_ADDRESS = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 const IFNAME = /^[^\s/:#]{1,15}$/;
@@ -56,7 +56,7 @@ export function fullResourceName(name: string, prefix = DEFAULT_RESOURCE_PREFIX)
 
 /** Why a resource prefix cannot be used, or null when it can (also for the `--resource-prefix` flag). */
 export function resourcePrefixProblem(prefix: string): string | null {
-  if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
+  if (!isDns1123Subdomain(prefix))
     return `"${prefix}" is not a DNS subdomain (lower-case letters, digits, '-' and '.'), e.g. wirespeed.io`;
   if (/(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix))
     return `"${prefix}" is reserved for Kubernetes; extended resources need another domain, e.g. wirespeed.io`;
