@@ -162,7 +162,9 @@ function watchCluster(
     informers.set(what, informer);
   };
 
-  const states = new ListWatch<NodeNetworkState>(endpoint, collectionPath(NODE_NETWORK_STATES));
+  const states = new ListWatch<NodeNetworkState>(endpoint, collectionPath(NODE_NETWORK_STATES), {
+    transform: trimReport,
+  });
   const upsert = (state: NodeNetworkState): void => {
     for (const pool of state.status?.pools ?? [])
       if (typeof pool?.resourceName === 'string') managed.add(pool.resourceName);
@@ -175,7 +177,9 @@ function watchCluster(
   track('nodenetworkstates', states as unknown as AnyListWatch);
 
   if (config.leaseNamespace !== '') {
-    const leases = new ListWatch<LeaseLite>(endpoint, collectionPath(LEASES, config.leaseNamespace));
+    const leases = new ListWatch<LeaseLite>(endpoint, collectionPath(LEASES, config.leaseNamespace), {
+      transform: trimLease,
+    });
     leases.on('add', (l) => reports.setLease(l));
     leases.on('update', (l) => reports.setLease(l));
     leases.on('delete', (l) => reports.deleteLease(l));
@@ -185,6 +189,7 @@ function watchCluster(
   if (feed) {
     const pods = new ListWatch<BoundPod>(endpoint, collectionPath(PODS), {
       fieldSelector: 'spec.nodeName!=',
+      transform: trimPod,
     });
     pods.on('add', (p) => feed.onPod(p));
     pods.on('update', (p) => feed.onPod(p));
