@@ -28,6 +28,7 @@ import { type RealNode, realNodeSupport, startRealNode } from '../src/devcluster
 import { freePort } from '../src/devcluster/ports.js';
 import { waitFor } from '../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../src/kube/endpoint.js';
+import { collectionPath, NETWORK_NODE_POLICIES, NODE_NETWORK_STATES } from '../src/kube/paths.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 
 /** The shape of bench/agent.ts's figures. */
@@ -79,7 +80,7 @@ async function environment(): Promise<Env> {
   }
   await cp.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
   const api = loadKubeEndpoint(cp.kubeconfigPath);
-  await api.json(`/apis/wirespeed.io/v1alpha1/namespaces/${NAMESPACE}/networknodepolicies`, {
+  await api.json(collectionPath(NETWORK_NODE_POLICIES, NAMESPACE), {
     method: 'POST',
     body: {
       apiVersion: 'wirespeed.io/v1alpha1',
@@ -131,7 +132,7 @@ async function watchReport(
 ): Promise<() => void> {
   const abort = new AbortController();
   const res = await api.open(
-    `/apis/wirespeed.io/v1alpha1/nodenetworkstates?watch=true&fieldSelector=metadata.name%3D${NODE}`,
+    `${collectionPath(NODE_NETWORK_STATES)}?watch=true&fieldSelector=metadata.name%3D${NODE}`,
     { signal: abort.signal },
   );
   if (res.statusCode !== 200) throw new Error(`watching NodeNetworkState ${NODE}: HTTP ${res.statusCode}`);

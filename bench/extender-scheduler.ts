@@ -20,6 +20,7 @@ import {
   writeNodeNetworkState,
 } from '../src/harness/local-extender.js';
 import { ListWatch } from '../src/kube/list-watch.js';
+import { collectionPath, PODS } from '../src/kube/paths.js';
 
 const POOL = 'intel.com/sriov_a';
 
@@ -112,7 +113,7 @@ export async function runSchedulerThroughput(opts: { nodes: number; pods: number
       const boundAt: number[] = [];
       const watch = new ListWatch<{ metadata: { name: string; namespace?: string } }>(
         ours.endpoint,
-        `/api/v1/namespaces/${namespace}/pods`,
+        collectionPath(PODS, namespace),
         { fieldSelector: 'spec.nodeName!=' },
       );
       watch.on('add', () => boundAt.push(Date.now()));

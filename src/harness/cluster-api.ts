@@ -6,14 +6,16 @@ import { readFileSync } from 'node:fs';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { Agent } from '../agent/main.js';
-import {
-  type NetworkNodePolicy,
-  NODE_NETWORK_STATE_PLURAL,
-  type NodeNetworkState,
-  WIRESPEED_API_VERSION,
-} from '../api/wirespeed-v1alpha1.js';
+import type { NetworkNodePolicy, NodeNetworkState } from '../api/wirespeed-v1alpha1.js';
 import { waitFor } from '../devcluster/wait.js';
 import { type KubeEndpoint, statusMessage } from '../kube/endpoint.js';
+import {
+  CRDS,
+  collectionPath,
+  NETWORK_NODE_POLICIES,
+  NODE_NETWORK_STATES,
+  objectPath,
+} from '../kube/paths.js';
 import { ensureNamespace, ensureNodeNetworkStateCrd } from './local-extender.js';
 
 const MANIFESTS = new URL('../../manifests/', import.meta.url);
@@ -24,7 +26,7 @@ async function ensureCrd(endpoint: KubeEndpoint, file: string): Promise<void> {
     metadata: { name: string };
     spec: { group: string; names: { plural: string }; versions: { name: string }[] };
   };
-  const created = await endpoint.json('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+  const created = await endpoint.json(collectionPath(CRDS), {
     method: 'POST',
     body: crd,
   });
@@ -34,7 +36,8 @@ async function ensureCrd(endpoint: KubeEndpoint, file: string): Promise<void> {
   await waitFor(
     `CRD ${crd.metadata.name} to be served`,
     async () =>
-      (await endpoint.json(`/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`)).status === 200
+      (await endpoint.json(collectionPath({ group: crd.spec.group, version, plural: crd.spec.names.plural })))
+        .status === 200
         ? true
         : undefined,
     { timeoutMs: 30_000 },
@@ -56,10 +59,10 @@ export async function createPolicies(
   policies: readonly NetworkNodePolicy[],
 ): Promise<void> {
   for (const policy of policies) {
-    const res = await endpoint.json(
-      `/apis/${WIRESPEED_API_VERSION}/namespaces/${namespace}/networknodepolicies`,
-      { method: 'POST', body: { ...policy, metadata: { ...policy.metadata, namespace } } },
-    );
+    const res = await endpoint.json(collectionPath(NETWORK_NODE_POLICIES, namespace), {
+      method: 'POST',
+      body: { ...policy, metadata: { ...policy.metadata, namespace } },
+    });
     if (res.status !== 201)
       throw new Error(`create NetworkNodePolicy ${policy.metadata.name}: ${statusMessage(res)}`);
   }
@@ -69,9 +72,7 @@ export async function readNodeNetworkState(
   endpoint: KubeEndpoint,
   node: string,
 ): Promise<NodeNetworkState | undefined> {
-  const res = await endpoint.json(
-    `/apis/${WIRESPEED_API_VERSION}/${NODE_NETWORK_STATE_PLURAL}/${encodeURIComponent(node)}`,
-  );
+  const res = await endpoint.json(objectPath(NODE_NETWORK_STATES, undefined, node));
   return res.status === 200 ? (res.body as NodeNetworkState) : undefined;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint, statusMessage } from '../../src/kube/endpoint.js';
+import { CRDS, collectionPath, objectPath } from '../../src/kube/paths.js';
 
 export const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
 
@@ -16,7 +17,7 @@ export async function installCrd(
   crd: { metadata?: { name?: string } },
 ): Promise<void> {
   const name = crd.metadata?.name ?? '';
-  const created = await endpoint.json('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+  const created = await endpoint.json(collectionPath(CRDS), {
     method: 'POST',
     body: crd,
   });
@@ -24,7 +25,7 @@ export async function installCrd(
     throw new Error(`create CRD ${name}: ${statusMessage(created)}`);
   }
   await waitFor(`CRD ${name} established`, async () => {
-    const got = await endpoint.json(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    const got = await endpoint.json(objectPath(CRDS, undefined, name));
     const conditions = (got.body as { status?: { conditions?: { type: string; status: string }[] } }).status
       ?.conditions;
     return conditions?.some((c) => c.type === 'Established' && c.status === 'True') || undefined;
