@@ -9,7 +9,7 @@
 import type { SyncStatus } from '../../api/wirespeed-v1alpha1.js';
 import type { ObservedHost } from '../../core/host/observed.js';
 import type { HeldDevices } from '../../core/reconcile/types.js';
-import type { NodePod, PodResources } from '../../core/report/accounting.js';
+import { type NodePod, type PodResources, podKey } from '../../core/report/accounting.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { SetupInput, SetupResult } from './setup.js';
 
@@ -53,7 +53,7 @@ export function heldDevices(
   pods: ReadonlyMap<string, NodePod>,
 ): HeldDevices[] {
   return list
-    .filter((p) => !TERMINAL.has(pods.get(`${p.namespace}/${p.name}`)?.phase ?? ''))
+    .filter((p) => !TERMINAL.has(pods.get(podKey(p.namespace, p.name))?.phase ?? ''))
     .map((p) => ({
       namespace: p.namespace,
       name: p.name,

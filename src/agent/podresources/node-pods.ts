@@ -3,7 +3,7 @@
  * names pods but gives no UID, and lists pods in a terminal phase too. Kept by list/watch with a field selector,
  * so the agent reads only its node's pods.
  */
-import type { NodePod } from '../../core/report/accounting.js';
+import { type NodePod, podKey } from '../../core/report/accounting.js';
 import type { KubeEndpoint } from '../../kube/endpoint.js';
 import { ListWatch } from '../../kube/list-watch.js';
 import { collectionPath, PODS } from '../../kube/paths.js';
@@ -34,7 +34,7 @@ export function watchNodePods(endpoint: KubeEndpoint, nodeName: string): NodePod
       const map = new Map<string, NodePod>();
       for (const pod of cache.list()) {
         if (!pod.metadata.uid) continue;
-        map.set(`${pod.metadata.namespace ?? ''}/${pod.metadata.name}`, {
+        map.set(podKey(pod.metadata.namespace ?? '', pod.metadata.name), {
           uid: pod.metadata.uid,
           ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
         });

@@ -18,6 +18,7 @@ import type {
   PoolStatus,
   SyncStatus,
 } from '../../api/wirespeed-v1alpha1.js';
+import { objectKey } from '../names.js';
 import type { Pool } from '../pools/types.js';
 
 /** One `ContainerDevices` entry of pod-resources (List or GetAllocatableResources): a resource and its IDs. */
@@ -84,7 +85,7 @@ export interface NodeReport {
 
 const TERMINAL_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed']);
 
-export const podKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+export const podKey = objectKey;
 
 /** Plain code-unit order: the same everywhere, unlike locale order. */
 export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
