@@ -89,7 +89,14 @@ export function extenderCommand(): Command {
     .description(
       'Run the kube-scheduler extender that keeps only nodes where the pod’s devices fit on one NUMA node',
     )
-    .addOption(portOption('--port <port>', 'port of the verbs (POST filter, prioritize, bind)', D.port))
+    .addOption(
+      portOption(
+        '--port <port>',
+        'port of the verbs (POST filter, prioritize, bind); 0 picks a free one',
+        D.port,
+        true,
+      ),
+    )
     .option(
       '--bind-address <address>',
       'address of the verbs; keep it loopback next to the scheduler',
