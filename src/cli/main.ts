@@ -5,23 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from '../commands.js';
+import { SINGLE_DASH_FLAGS } from '../webhook/command.js';
 import { CommandExit, EXIT, type ExitCode, errorMessage, exitCodeOf } from './errors.js';
 import { normalizeSingleDashFlags } from './flags.js';
-
-/** network-resources-injector's flags, which Go's flag package also accepted with one dash. */
-const NRI_SINGLE_DASH_FLAGS = [
-  'port',
-  'bind-address',
-  'tls-cert-file',
-  'tls-private-key-file',
-  'client-ca',
-  'insecure',
-  'health-check-port',
-  'network-resource-name-keys',
-  'honor-resources',
-  'injectHugepageDownApi',
-  'tls-min-version',
-];
 
 export function program(): Command {
   const root = new Command('wirespeed')
@@ -43,7 +29,7 @@ export async function run(
   argv: string[],
   stderr: (text: string) => void = (t) => process.stderr.write(t),
 ): Promise<ExitCode> {
-  const args = argv[2] === 'webhook' ? normalizeSingleDashFlags(argv, NRI_SINGLE_DASH_FLAGS) : argv;
+  const args = argv[2] === 'webhook' ? normalizeSingleDashFlags(argv, SINGLE_DASH_FLAGS) : argv;
   try {
     await program().parseAsync(args);
     return EXIT.ok;

@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import {
-  durationOption,
-  intOption,
-  portOption,
-  normalizeSingleDashFlags as rewriteSingleDash,
-} from '../cli/flags.js';
+import { durationOption, intOption, portOption } from '../cli/flags.js';
 import { addDecisionOptions, type DecisionOptions, decisionConfig } from './options.js';
 
 const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
-/** Flag names of network-resources-injector that Go's flag package also accepted with one dash. */
+/**
+ * Flag names of network-resources-injector that Go's flag package also accepted with one dash; src/cli/main.ts
+ * rewrites them (`-port=8443` → `--port=8443`) so its command lines work unchanged.
+ */
 export const SINGLE_DASH_FLAGS = [
   'port',
   'bind-address',
@@ -25,11 +23,6 @@ export const SINGLE_DASH_FLAGS = [
   'injectHugepageDownApi',
   'tls-min-version',
 ];
-
-/** Rewrites `-port=8443` to `--port=8443` so network-resources-injector command lines work unchanged. */
-export function normalizeSingleDashFlags(args: string[]): string[] {
-  return rewriteSingleDash(args, SINGLE_DASH_FLAGS);
-}
 
 interface WebhookFlags extends DecisionOptions {
   port: number;
@@ -172,7 +165,7 @@ Endpoints: POST /mutate (AdmissionReview v1) on --port over TLS; GET /healthz, /
 Every limit and why it has its value: docs/limits.md.
 
 Example:
-  wirespeed webhook --tls-cert-file certs/out/tls.crt --tls-private-key-file certs/out/tls.key --insecure`,
+  wirespeed webhook --tls-cert-file ./pki/tls.crt --tls-private-key-file ./pki/tls.key --insecure`,
   );
   command.action(async (flags: WebhookFlags) => {
     const clientCaFiles = clientCaFilesOf(flags);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { normalizeSingleDashFlags } from '../../src/cli/flags.js';
 import { commands } from '../../src/commands.js';
-import { normalizeSingleDashFlags } from '../../src/webhook/command.js';
+import { SINGLE_DASH_FLAGS } from '../../src/webhook/command.js';
 
 describe('wirespeed CLI', () => {
   it('gives every command and sub-command a description and help text with its options', () => {
@@ -30,7 +31,10 @@ describe('wirespeed CLI', () => {
 
   it('accepts network-resources-injector single-dash flags for the webhook only', () => {
     expect(
-      normalizeSingleDashFlags(['-port=8443', '-insecure', '-x', '--port', '-tls-cert-file', 'a.pem']),
+      normalizeSingleDashFlags(
+        ['-port=8443', '-insecure', '-x', '--port', '-tls-cert-file', 'a.pem'],
+        SINGLE_DASH_FLAGS,
+      ),
     ).toEqual(['--port=8443', '--insecure', '-x', '--port', '--tls-cert-file', 'a.pem']);
   });
 });
