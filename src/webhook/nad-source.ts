@@ -41,6 +41,7 @@ export { NadLookupError };
 /** A fixed set, for tests and the benchmark. */
 export class StaticNadSource implements NadSource {
   private readonly byKey = new Map<string, ParsedNad>();
+  private readonly byObject = new Map<NetworkAttachmentDefinition, ParsedNad>();
   readonly synced = true;
   /** `resourceNameKeys`: the pool keys to parse with (the webhook's `--network-resource-name-keys`). */
   constructor(
@@ -50,15 +51,16 @@ export class StaticNadSource implements NadSource {
   ) {
     for (const nad of nads) {
       const key = objectKey(nad.metadata.namespace ?? defaultNamespace, nad.metadata.name);
-      this.byKey.set(key, parseNad(nad, key, resourceNameKeys));
+      const parsed = parseNad(nad, key, resourceNameKeys);
+      this.byKey.set(key, parsed);
+      this.byObject.set(nad, parsed);
     }
   }
   get(namespace: string, name: string): MaybeNad {
     return this.byKey.get(objectKey(namespace, name))?.nad;
   }
   parsed(nad: NetworkAttachmentDefinition): ParsedNad | undefined {
-    const found = this.byKey.get(objectKey(nad.metadata.namespace ?? '', nad.metadata.name));
-    return found?.nad === nad ? found : undefined;
+    return this.byObject.get(nad);
   }
   notReadyReason(): string | undefined {
     return undefined;
