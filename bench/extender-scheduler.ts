@@ -21,6 +21,7 @@ import {
 } from '../src/harness/local-extender.js';
 import { ListWatch } from '../src/kube/list-watch.js';
 import { collectionPath, PODS } from '../src/kube/paths.js';
+import { recordFigure } from './summary.js';
 
 const POOL = 'intel.com/sriov_a';
 
@@ -149,6 +150,16 @@ export async function runSchedulerThroughput(opts: { nodes: number; pods: number
     const none = results.get('none')!;
     for (const mode of ['trivial', 'ours', 'ours-filter-only', 'ours-bind'] as Mode[]) {
       const ratio = results.get(mode)! / none;
+      if (mode !== 'trivial') {
+        recordFigure({
+          bench: 'extender',
+          figure: `kube-scheduler pods/s, ${mode} / none`,
+          value: ratio,
+          unit: '×',
+          target: 0.8,
+          kind: 'min',
+        });
+      }
       const verdict = mode === 'trivial' ? '' : ratio >= 0.8 ? ' ok' : ' UNDER';
       process.stdout.write(
         `scheduler bench: ${mode} / none = ${ratio.toFixed(2)}${mode === 'trivial' ? '' : ' (target >= 0.8)'}${verdict}\n`,

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import ts from 'typescript';
 import { runSchedulerThroughput } from './extender-scheduler.js';
 import type { BenchShape } from './extender-server.js';
+import { recordFigure } from './summary.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,6 +122,33 @@ async function micro(): Promise<void> {
           const after = await sample(child);
           child.kill();
           const target = nodes === 500 ? 1 : nodes === 5000 ? 4 : undefined;
+          if (target !== undefined) {
+            const shape = `${nodes} names ${numaNodes} NUMA ${pools} pool${pools > 1 ? 's' : ''}`;
+            for (const [verb, times] of [
+              ['filter', filter],
+              ['prioritize', prioritize],
+            ] as const) {
+              recordFigure({
+                bench: 'extender',
+                figure: `${verb} p99, ${shape}`,
+                value: pct(times, 99),
+                unit: 'ms',
+                target,
+                kind: 'max',
+              });
+            }
+            if (nodes === 5000) {
+              const rss = Math.max(first.rss, after.rss) / 2 ** 20;
+              recordFigure({
+                bench: 'extender',
+                figure: `RSS, ${shape}`,
+                value: rss,
+                unit: 'MB',
+                target: 150,
+                kind: 'max',
+              });
+            }
+          }
           const mark = (v: number) => (target === undefined ? '' : v <= target ? ' ok' : ' OVER');
           rows.push(
             `${String(nodes).padStart(5)} names ${numaNodes} NUMA ${pools} pool${pools > 1 ? 's' : ' '} | ` +

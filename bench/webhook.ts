@@ -31,6 +31,7 @@ import { createCA, issueCertificate } from '../src/certs/pki.js';
 import { type PacedResult, percentile, runPaced } from './paced-client.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 import type { ChildMessage, ProcessSample } from './server-process.js';
+import { recordFigure } from './summary.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** What the API server connects to: the webhook Service's DNS name, sent as the TLS server name. */
@@ -633,6 +634,11 @@ async function main(): Promise<void> {
     const ratio = c.webhook.rps / c.bare.rps;
     const p99 = percentile(o.webhook.result.latenciesMs, 99);
     const mark = (pass: boolean) => (pass ? 'pass' : 'MISS');
+    const fig = (figure: string, value: number, unit: string, target: number, kind: 'max' | 'min') =>
+      recordFigure({ bench: 'webhook', figure, value, unit, target, kind });
+    fig(`p99 at ${s.rate} req/s`, p99, 'ms', 5, 'max');
+    fig('throughput ratio webhook/bare', ratio, '×', 0.5, 'min');
+    fig('RSS after the run', saturated.rss / 2 ** 20, 'MB', 120, 'max');
     console.log('\nSummary');
     console.log(
       table(
