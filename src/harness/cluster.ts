@@ -78,23 +78,39 @@ export class ClusterStopped extends Error {
  */
 export class LocalCluster {
   private readonly stoppers: Array<{ what: string; stop: () => Promise<void> | void }> = [];
+  /** Idempotent clean-ups run by every stop pass: a start in flight may write into a directory again. */
+  private readonly cleanups: Array<() => void> = [];
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<Cluster> | undefined;
 
   constructor(private readonly opts: ClusterOptions) {}
 
   async start(): Promise<Cluster> {
+    this.starting = this.startAll();
     try {
-      return await this.startAll();
+      return await this.starting;
     } catch (err) {
+      // A step cut short by stop() fails with whatever its component said as it went (a refused connection).
+      const interrupted = this.stopped;
       await this.stop();
+      if (interrupted && !(err instanceof ClusterStopped))
+        throw new ClusterStopped('stopped before the cluster was up', { cause: err });
       throw err;
     }
   }
 
+  /**
+   * Stops what runs now, then, if a start is in flight, waits for it to give up (its next step refuses) and
+   * stops what it started meanwhile.
+   */
   stop(): Promise<void> {
     this.stopped = true;
-    this.stopping ??= this.stopAll();
+    this.stopping ??= (async () => {
+      await this.stopAll();
+      await this.starting?.catch(() => undefined);
+      await this.stopAll();
+    })();
     return this.stopping;
   }
 
@@ -108,6 +124,7 @@ export class LocalCluster {
         log.warn({ err }, `could not stop ${what}`);
       }
     }
+    for (const cleanup of this.cleanups) cleanup();
   }
 
   private owns(what: string, stop: () => Promise<void> | void): void {
@@ -162,7 +179,7 @@ export class LocalCluster {
       () => `managed pools: ${opts.managedResources.join(', ')}`,
     );
     const hosts = simulatedHostsDir();
-    this.owns('the simulated hosts', () => hosts.remove());
+    this.cleanups.push(() => hosts.remove());
     const nodes = await this.step(
       `${opts.nodes.length} real nodes (kubelet + fake runtime over a simulated host) and their agents`,
       () => this.startNodes(cp, nodeBinDir, hosts),
