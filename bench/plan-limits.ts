@@ -7,22 +7,12 @@
  */
 
 import type { Pod } from '../src/api/core-v1.js';
-import type { NetworkAttachmentDefinition } from '../src/api/nad.js';
 import { defaultInjectionConfig } from '../src/core/inject/config.js';
-import { nadKey, planInjection } from '../src/core/inject/plan.js';
+import { planInjection } from '../src/core/inject/plan.js';
+import { nadIndex, vhostNad } from '../test/support/builders.js';
 import { recordFigure } from './summary.js';
 
-const vhost: NetworkAttachmentDefinition = {
-  metadata: {
-    name: 'vhost',
-    namespace: 'default',
-    annotations: {
-      'k8s.v1.cni.cncf.io/resourceName': 'example.com/vhost',
-      'wirespeed.io/mounts': '/var/run/vhost-user',
-    },
-  },
-};
-const nads = new Map([[nadKey({ namespace: 'default', name: 'vhost' }), vhost]]);
+const nads = nadIndex(vhostNad());
 
 function pod(elements: number): Pod {
   return {

@@ -1,21 +1,11 @@
 /** Pod faults have codes of their own, so the denials metric tells them from a misrouted webhook. */
 import { describe, expect, it } from 'vitest';
+import { nadIndex, vhostNad } from '../../../test/support/builders.js';
 import type { Pod, PodSpec } from '../../api/core-v1.js';
-import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig } from './config.js';
-import { hostVolumeName, nadKey, planInjection } from './plan.js';
+import { hostVolumeName, planInjection } from './plan.js';
 
-const vhost: NetworkAttachmentDefinition = {
-  metadata: {
-    name: 'vhost',
-    namespace: 'default',
-    annotations: {
-      'k8s.v1.cni.cncf.io/resourceName': 'example.com/vhost',
-      'wirespeed.io/mounts': '/var/run/vhost-user',
-    },
-  },
-};
-const nads = new Map([[nadKey({ namespace: 'default', name: 'vhost' }), vhost]]);
+const nads = nadIndex(vhostNad());
 
 const pod = (annotations: Record<string, string>, spec: Partial<PodSpec> = {}): Pod => ({
   metadata: {

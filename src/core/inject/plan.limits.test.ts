@@ -4,6 +4,7 @@
  * counted (reads of the input objects), never timed; timings are in bench/.
  */
 import { describe, expect, it } from 'vitest';
+import { vhostNad } from '../../../test/support/builders.js';
 import type { Pod } from '../../api/core-v1.js';
 import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig } from './config.js';
@@ -11,16 +12,7 @@ import { nadKey, planInjection, prepareInjection } from './plan.js';
 
 const NETS = 'k8s.v1.cni.cncf.io/networks';
 
-const vhost: NetworkAttachmentDefinition = {
-  metadata: {
-    name: 'vhost',
-    namespace: 'default',
-    annotations: {
-      'k8s.v1.cni.cncf.io/resourceName': 'example.com/vhost',
-      'wirespeed.io/mounts': '/var/run/vhost-user',
-    },
-  },
-};
+const vhost = vhostNad();
 
 function podNaming(networks: string): Pod {
   return {

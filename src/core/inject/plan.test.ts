@@ -1,25 +1,14 @@
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
+import { nad, nadIndex } from '../../../test/support/builders.js';
 import type { Pod } from '../../api/core-v1.js';
 import type { NetworkAttachmentDefinition } from '../../api/nad.js';
 import { defaultInjectionConfig, type InjectionConfig } from './config.js';
-import { hostVolumeName, type InjectionDecision, nadKey, planInjection, prepareInjection } from './plan.js';
+import { hostVolumeName, type InjectionDecision, planInjection, prepareInjection } from './plan.js';
 
 const { applyPatch, deepClone } = fastJsonPatch;
 
-function nad(
-  name: string,
-  annotations: Record<string, string>,
-  namespace = 'default',
-): NetworkAttachmentDefinition {
-  return { metadata: { name, namespace, annotations } };
-}
-
-function index(...nads: NetworkAttachmentDefinition[]): Map<string, NetworkAttachmentDefinition> {
-  return new Map(
-    nads.map((n) => [nadKey({ namespace: n.metadata.namespace ?? 'default', name: n.metadata.name }), n]),
-  );
-}
+const index = nadIndex;
 
 function pod(
   annotations: Record<string, string>,
