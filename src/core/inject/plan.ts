@@ -10,18 +10,11 @@
 import type { PatchOperation } from '../../api/admission-v1.js';
 import type { Container, Pod } from '../../api/core-v1.js';
 import { escapePointer } from '../json-patch.js';
-import { objectKey } from '../names.js';
 import type { NetworkSelection } from '../networks/index.js';
 import { own, setOwn } from '../own.js';
 import { fail, ok, type Result } from '../problem.js';
 import { parseWholeQuantity } from '../quantity.js';
-import {
-  INJECTED_ANNOTATION,
-  type InjectionRecord,
-  parseTargetContainers,
-  renderInjectionRecord,
-  TARGET_CONTAINERS_ANNOTATION,
-} from './annotations.js';
+import { INJECTED_ANNOTATION, type InjectionRecord, renderInjectionRecord } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import {
   addDemand,
@@ -50,6 +43,7 @@ import {
   type Selected,
   selectsPod,
 } from './selection.js';
+import { resolveTargets } from './targets.js';
 import { type GrantedMount, grantHostNeeds, redacted, trustOf } from './trust.js';
 import { planHostMounts, planHugepagesVolumes, planPodnetinfo, type VolumeStep } from './volumes.js';
 
@@ -84,7 +78,7 @@ class Planner {
     if (this.containers.length === 0) return fail('InvalidPod', 'pod has no containers');
     const annotations = this.pod.metadata?.annotations ?? {};
 
-    const targets = this.targetResolver(selected);
+    const targets = resolveTargets(this.pod, this.containers, selected);
     if (!targets.ok) return targets;
     const gathered = this.gather(nads, selected, targets.value, podNamespace);
     if (!gathered.ok) return gathered;
@@ -162,50 +156,6 @@ class Planner {
       if (entry.granted.length > 0) addMounts(mounts, container, entry.granted);
     }
     return ok({ demand, mounts, nodeSelector, anyDevice });
-  }
-
-  /** Maps each selection to the container that receives its devices. */
-  private targetResolver(selected: readonly Selected[]): Result<(s: NetworkSelection) => string> {
-    const names = this.containers.map((c) => c.name);
-    const value = this.pod.metadata?.annotations?.[TARGET_CONTAINERS_ANNOTATION];
-    const first = names[0]!;
-    if (value === undefined) return ok(() => first);
-    if (typeof value !== 'string')
-      return fail('InvalidPodAnnotation', `pod annotation ${TARGET_CONTAINERS_ANNOTATION} must be a string`);
-    const parsed = parseTargetContainers(value);
-    if (!parsed.ok) return parsed;
-    const { defaultContainer, byNetwork } = parsed.value;
-    for (const container of [defaultContainer, ...byNetwork.values()]) {
-      if (container !== undefined && !names.includes(container)) {
-        return fail(
-          'UnknownContainer',
-          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} names container "${container}", which the pod does not have (containers: ${names.join(', ')})`,
-        );
-      }
-    }
-    const lookup = (s: NetworkSelection): string | undefined =>
-      byNetwork.get(objectKey(s.namespace, s.name)) ?? byNetwork.get(s.name);
-    const selectedNames = new Set<string>();
-    for (const { selection: s } of selected) {
-      const qualified = objectKey(s.namespace, s.name);
-      selectedNames.add(qualified).add(s.name);
-      const [byName, byQualified] = [byNetwork.get(s.name), byNetwork.get(qualified)];
-      if (byName !== undefined && byQualified !== undefined && byName !== byQualified) {
-        return fail(
-          'InvalidPodAnnotation',
-          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network ${qualified} to two containers ("${byQualified}" as ${qualified}, "${byName}" as ${s.name}); map it once`,
-        );
-      }
-    }
-    for (const network of byNetwork.keys()) {
-      if (!selectedNames.has(network)) {
-        return fail(
-          'InvalidPodAnnotation',
-          `pod annotation ${TARGET_CONTAINERS_ANNOTATION} maps network "${network}", which the pod does not select`,
-        );
-      }
-    }
-    return ok((s) => lookup(s) ?? defaultContainer ?? first);
   }
 
   /**
