@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { CommandExit, EXIT } from '../cli/errors.js';
 import { durationOption } from '../cli/flags.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ComponentName } from './controlplane.js';
@@ -125,8 +126,7 @@ export function devClusterCommand(): Command {
       const state = readState(dir);
       if (!state) {
         process.stdout.write(`no dev cluster in ${dir}\n`);
-        process.exitCode = 1;
-        return;
+        throw new CommandExit(EXIT.failed);
       }
       let healthy = true;
       for (const { name, pid } of state.components) {
@@ -139,7 +139,7 @@ export function devClusterCommand(): Command {
       process.stdout.write(`${'api server'.padEnd(15)} ${state.server}: ${ready}\n`);
       process.stdout.write(`${'kubeconfig'.padEnd(15)} ${state.kubeconfigPath}\n`);
       process.stdout.write(`${'logs'.padEnd(15)} ${state.logsDir}\n`);
-      if (!healthy) process.exitCode = 1;
+      if (!healthy) throw new CommandExit(EXIT.failed);
     });
 
   return command;
