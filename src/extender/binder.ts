@@ -94,7 +94,7 @@ export function createBinder(deps: BinderDeps): (args: ExtenderBindingArgs) => P
         );
         return `node ${args.Node} no longer fits: ${fit.reason}`;
       }
-      deps.feed.reserveBinding(args.PodUID, args.Node, demand.pod, fit.numaNode);
+      deps.feed.reserveBinding(args.PodUID, args.Node, demand, fit.numaNode);
       const res = await deps.endpoint
         .json(objectPath(PODS, args.PodNamespace, args.PodName, 'binding'), {
           method: 'POST',

@@ -8,9 +8,11 @@ import {
   type Fit,
   type FitOptions,
   fitNode,
+  type Held,
   type Ledger,
   NO_REPORT,
   NOTHING_HELD,
+  type NodeFitInput,
   type PodDemand,
   podDemand,
   STALE_REPORT,
@@ -48,8 +50,13 @@ export function reasonKind(fit: Fit): string {
 export interface Decisions extends Pick<ExtenderVerbs, 'filter' | 'prioritize'> {
   /** The demand of a pod for the managed pools, or the message why it cannot be read. */
   demandOf(pod: Pod): { ok: true; value: PodDemand } | { ok: false; message: string };
-  /** The fit of a pod on one node now, under the ledger. */
+  /** The fit of a pod on one node now, under the ledger and the in-flight holds. */
   fitOn(demand: PodDemand, node: string): Fit;
+  /**
+   * Re-predicts where the kubelet puts the node's reserved pods (bound order) and then its held ones (filter
+   * order), against its latest report: after the report or the node's reservations changed.
+   */
+  replan(node: string): void;
 }
 
 export function createDecisions(deps: DecisionDeps): Decisions {
@@ -73,6 +80,22 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       },
       options,
     );
+  };
+
+  /** The NUMA node the kubelet would pick for `demand` on a report with `held` taken; null: unknown or none. */
+  const predictOn =
+    (capacity: NodeFitInput['capacity']) =>
+    (demand: PodDemand, held: Held): number | null => {
+      const f = fitNode(demand, { capacity, held }, options);
+      return f.fits ? f.numaNode : null;
+    };
+
+  const replan = (node: string): void => {
+    const capacity = reports.capacity(node);
+    if (!ledger || capacity === undefined) return;
+    const predict = predictOn(capacity);
+    ledger.replan(node, (r, before) => (r.podDemand ? predict(r.podDemand, before) : r.numaNode));
+    deps.inflight?.replan(node, ledger.heldOn(node), predict);
   };
 
   /**
@@ -116,7 +139,7 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     }
     for (const [reason, n] of rejected) metrics.rejected.inc({ reason }, n);
     if (uid) {
-      inflight?.hold(uid, demand.value.pod, passed, nowMs);
+      inflight?.hold(uid, demand.value, passed, nowMs);
       lastFilter = { uid, at: nowMs, fits: passed };
     }
     return decision;
@@ -140,9 +163,9 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       if (f.fits) passed.set(node, f);
       return { node, score: f.score };
     });
-    if (uid) inflight?.hold(uid, demand.value.pod, passed, nowMs);
+    if (uid) inflight?.hold(uid, demand.value, passed, nowMs);
     return scores;
   };
 
-  return { filter, prioritize, demandOf, fitOn };
+  return { filter, prioritize, demandOf, fitOn, replan };
 }

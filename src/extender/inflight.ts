@@ -13,12 +13,12 @@
  * flight passed reads the ledger's own counts, and one that some did is summed into a scratch object reused
  * from call to call (the fit reads it and keeps nothing).
  */
-import type { Demand, Held } from '../core/fit/index.js';
+import { applyHeld, emptyHeld, type Held, type PodDemand } from '../core/fit/index.js';
 
 interface Hold {
-  demand: Demand;
-  /** Node → the fit there: where it passed and on which NUMA node. */
-  numaByNode: ReadonlyMap<string, { readonly numaNode: number | null }>;
+  demand: PodDemand;
+  /** Node → the NUMA node predicted there (null: any), for every node it passed; re-predicted by `replan`. */
+  numaByNode: Map<string, number | null>;
   expiresAt: number;
 }
 
@@ -44,17 +44,41 @@ export class InflightHolds {
   /** Replaces the pod's holds with one per node that passed (node → its fit), on the NUMA node predicted there. */
   hold(
     uid: string,
-    demand: Demand,
+    demand: PodDemand,
     passed: ReadonlyMap<string, { readonly numaNode: number | null }>,
     now: number,
   ): void {
     this.holds.delete(uid);
-    if (demand.size === 0 || passed.size === 0) return;
-    this.holds.set(uid, { demand, numaByNode: passed, expiresAt: now + this.ttlMs });
+    if (demand.pod.size === 0 || passed.size === 0) return;
+    const numaByNode = new Map<string, number | null>();
+    for (const [node, fit] of passed) numaByNode.set(node, fit.numaNode);
+    this.holds.set(uid, { demand, numaByNode, expiresAt: now + this.ttlMs });
   }
 
-  clear(uid: string): void {
+  /**
+   * Predicts anew, in the order the pods were filtered, the NUMA node of every hold on `node`, on top of
+   * `base` (the ledger's reservations there, which the kubelet admits first: those pods are bound already).
+   * `predict` is told what is held before each; null when it no longer fits there (held on every NUMA node:
+   * the scheduler may still send it). Called when the node's report or reservations change, since a NUMA
+   * node predicted against the old picture is not where the kubelet would put the pod now.
+   */
+  replan(node: string, base: Held, predict: (demand: PodDemand, before: Held) => number | null): void {
+    let held: ReturnType<typeof emptyHeld> | undefined;
+    for (const hold of this.holds.values()) {
+      if (!hold.numaByNode.has(node)) continue;
+      held ??= copyHeld(base);
+      const numaNode = predict(hold.demand, held);
+      hold.numaByNode.set(node, numaNode);
+      applyHeld(held, numaNode, hold.demand.pod, 1);
+    }
+  }
+
+  /** Drops the pod's holds; returns the nodes they were on (their other holds may be predicted anew). */
+  clear(uid: string): Iterable<string> {
+    const hold = this.holds.get(uid);
+    if (!hold) return [];
     this.holds.delete(uid);
+    return hold.numaByNode.keys();
   }
 
   expire(now: number): void {
@@ -76,7 +100,7 @@ export class InflightHolds {
     if (this.holds.size === 0) return held;
     let scratch: Scratch | undefined;
     for (const hold of this.holds.values()) {
-      const numaNode = hold.numaByNode.get(node)?.numaNode;
+      const numaNode = hold.numaByNode.get(node);
       if (numaNode === undefined) continue;
       scratch ??= this.reset(held);
       let target = scratch.anyNuma;
@@ -88,7 +112,7 @@ export class InflightHolds {
         }
         target = inner;
       }
-      for (const [pool, n] of hold.demand) {
+      for (const [pool, n] of hold.demand.pod) {
         add(target, pool, n);
         add(scratch.total, pool, n);
       }
@@ -114,4 +138,12 @@ export class InflightHolds {
     for (const [pool, n] of held.total) s.total.set(pool, n);
     return s;
   }
+}
+
+function copyHeld(held: Held): ReturnType<typeof emptyHeld> {
+  const out = emptyHeld();
+  for (const [numaNode, pools] of held.byNuma) out.byNuma.set(numaNode, new Map(pools));
+  for (const [pool, n] of held.anyNuma) out.anyNuma.set(pool, n);
+  for (const [pool, n] of held.total) out.total.set(pool, n);
+  return out;
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Pod } from '../api/core-v1.js';
-import type { Ledger, NodeCapacity } from '../core/fit/index.js';
+import type { Ledger, NodeCapacity, PodDemand } from '../core/fit/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Decisions } from './decisions.js';
 import type { InflightHolds } from './inflight.js';
@@ -39,9 +39,13 @@ export class ReservationFeed {
     },
   ) {}
 
-  /** Drops the pod's in-flight holds: it is bound (or being bound) to one node now. */
-  clearInflight(uid: string): void {
-    this.deps.inflight?.clear(uid);
+  /**
+   * Drops the pod's in-flight holds: it is bound (or being bound) to one node now. The other holds on the
+   * nodes it had passed were predicted around it, so they are predicted again.
+   */
+  clearInflight(uid: string, except?: string): void {
+    for (const node of [...(this.deps.inflight?.clear(uid) ?? [])])
+      if (node !== except) this.decisions.replan(node);
   }
 
   /** A pod added or modified (from the informer of pods with spec.nodeName set). */
@@ -57,9 +61,9 @@ export class ReservationFeed {
     }
     if (this.seen.get(uid) === node) return;
     this.seen.set(uid, node);
-    this.clearInflight(uid);
+    this.clearInflight(uid, node);
     const held = this.ledger.get(uid);
-    if (held && held.node !== node) this.ledger.release(uid);
+    if (held && held.node !== node) this.drop(uid, 'released');
     this.reserve(uid, node, pod);
   }
 
@@ -69,17 +73,15 @@ export class ReservationFeed {
   }
 
   /** Reserves a pod we are about to bind (bind mode); the informer's later sighting keeps this one. */
-  reserveBinding(
-    uid: string,
-    node: string,
-    demand: Parameters<Ledger['reserve']>[0]['demand'],
-    numaNode: number | null,
-  ): void {
+  reserveBinding(uid: string, node: string, demand: PodDemand, numaNode: number | null): void {
     this.seen.set(uid, node);
-    this.clearInflight(uid);
-    if (this.ledger.reserve({ podUid: uid, node, numaNode, demand }, this.deps.now()) === 'added') {
-      this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
-    }
+    this.clearInflight(uid, node);
+    const outcome = this.ledger.reserve(
+      { podUid: uid, node, numaNode, demand: demand.pod, podDemand: demand },
+      this.deps.now(),
+    );
+    if (outcome === 'added') this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
+    this.decisions.replan(node);
     this.sync();
   }
 
@@ -102,13 +104,17 @@ export class ReservationFeed {
   onReport(node: string, capacity: NodeCapacity | undefined): void {
     const settled = this.ledger.observeReport(node, capacity?.reportedPods);
     if (settled > 0) this.deps.metrics.reservationEvents.inc({ event: 'settled' }, settled);
+    // Where the kubelet puts the pods still to come depends on where it put those just reported.
+    this.decisions.replan(node);
     this.sync();
   }
 
   /** Drops reservations past their TTL; called on a timer. */
   expire(): void {
+    const nodes = [...this.ledger.nodes()];
     const expired = this.ledger.expire(this.deps.now());
     if (expired > 0) {
+      for (const node of nodes) this.decisions.replan(node);
       this.deps.metrics.reservationEvents.inc({ event: 'expired' }, expired);
       this.deps.log.warn({ expired }, 'reservations expired before their node reported the pods');
     }
@@ -118,19 +124,21 @@ export class ReservationFeed {
   private reserve(uid: string, node: string, pod: BoundPod): void {
     const demand = this.decisions.demandOf(pod);
     if (!demand.ok || demand.value.pod.size === 0) return;
-    // The NUMA node the kubelet will pick, predicted as the filter would now (devices already held by
-    // other reservations excluded); unknown (null) when it no longer fits, so it is held on every NUMA node.
-    const fit = this.decisions.fitOn(demand.value, node);
+    // The NUMA node the kubelet will pick is predicted by `replan`, against the report and the pods bound
+    // before this one only: the kubelet knows nothing of pods still in flight (null until then).
     const outcome = this.ledger.reserve(
-      { podUid: uid, node, numaNode: fit.fits ? fit.numaNode : null, demand: demand.value.pod },
+      { podUid: uid, node, numaNode: null, demand: demand.value.pod, podDemand: demand.value },
       this.deps.now(),
     );
     if (outcome === 'added') this.deps.metrics.reservationEvents.inc({ event: 'reserved' });
+    this.decisions.replan(node);
     this.sync();
   }
 
   private drop(uid: string, event: 'released'): void {
+    const node = this.ledger.get(uid)?.node;
     if (this.ledger.release(uid)) this.deps.metrics.reservationEvents.inc({ event });
+    if (node !== undefined) this.decisions.replan(node);
     this.sync();
   }
 

@@ -22,7 +22,7 @@ export {
   type MissingReportPolicy,
   type NodeFitInput,
 } from './fit.js';
-export { type Held, heldAt, heldOf, NOTHING_HELD } from './held.js';
+export { applyHeld, emptyHeld, type Held, type HeldCounts, heldAt, heldOf, NOTHING_HELD } from './held.js';
 export { Ledger, type LedgerOptions, type Reservation, type ReserveOutcome } from './ledger.js';
 export { NO_REPORT, poolAbsent, STALE_REPORT, shortfallReason } from './reasons.js';
 export { alignedScore, SCORE_UNALIGNED, SCORE_UNKNOWN, type ScoreStrategy } from './score.js';

@@ -15,7 +15,7 @@
  * Reservations are kept in creation order and `createdAt` never decreases (a clock step back is clamped), so
  * expiry and eviction look only at the oldest entries.
  */
-import type { Demand } from './demand.js';
+import type { Demand, PodDemand } from './demand.js';
 import { applyHeld, emptyHeld, type Held, type HeldCounts, NOTHING_HELD } from './held.js';
 
 export interface Reservation {
@@ -24,6 +24,8 @@ export interface Reservation {
   /** The NUMA node predicted for the pod's devices; null when unknown (then held against every NUMA node). */
   readonly numaNode: number | null;
   readonly demand: Demand;
+  /** The demand per container, when known: what a new prediction of `numaNode` aligns. */
+  readonly podDemand?: PodDemand;
   /** ms, from the clock passed in. */
   readonly createdAt: number;
 }
@@ -92,6 +94,37 @@ export class Ledger {
     let dropped = 0;
     for (const uid of [...onNode.keys()]) if (reportedPods.has(uid) && this.#drop(uid)) dropped++;
     return dropped;
+  }
+
+  /**
+   * Predicts anew, oldest first, the NUMA node of every reservation on `node`: `predict` is told the devices
+   * held by the reservations before it, as the kubelet admits pods one by one in the order they were bound.
+   * Called whenever the node's report or its reservations change: a prediction made against an older report
+   * (or around pods since reported elsewhere than predicted) would hold the wrong NUMA node. Returns how many
+   * predictions changed.
+   */
+  replan(node: string, predict: (r: Reservation, before: Held) => number | null): number {
+    const onNode = this.#byNode.get(node);
+    if (!onNode) return 0;
+    const held = emptyHeld();
+    let changed = 0;
+    for (const [uid, r] of onNode) {
+      const numaNode = predict(r, held);
+      if (numaNode !== r.numaNode) {
+        const moved: Reservation = { ...r, numaNode };
+        onNode.set(uid, moved);
+        this.#byPod.set(uid, moved);
+        changed++;
+      }
+      applyHeld(held, numaNode, r.demand, 1);
+    }
+    this.#held.set(node, held);
+    return changed;
+  }
+
+  /** Nodes with open reservations. */
+  nodes(): IterableIterator<string> {
+    return this.#byNode.keys();
   }
 
   /** Drops reservations older than the TTL at `now`; returns how many. */
