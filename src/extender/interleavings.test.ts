@@ -53,7 +53,12 @@ function cluster() {
   const filter = (name: string, nodes: string[]) => decisions.filter({ pod: pod(name), nodeNames: nodes });
   const bind = (name: string, node: string) =>
     feed.onPod({ ...pod(name), spec: { ...pod(name).spec!, nodeName: node } } as BoundPod);
-  return { report, filter, bind, ledger, inflight };
+  const fitOn = (name: string, node: string) => {
+    const demand = decisions.demandOf(pod(name));
+    if (!demand.ok) throw new Error(demand.message);
+    return decisions.fitOn(demand.value, node);
+  };
+  return { report, filter, bind, fitOn, ledger, inflight };
 }
 
 describe('one pod per NUMA node, whatever the event order', () => {
@@ -109,6 +114,19 @@ describe('one pod per NUMA node, whatever the event order', () => {
     expect(c.filter('c', ['n']).failed).toEqual({ n: 'no NUMA node has 3 free wirespeed.io/race' });
     c.report('n', [2, 5], ['b']);
     expect(c.filter('c', ['n']).failed).toEqual({ n: 'no NUMA node has 3 free wirespeed.io/race' });
+  });
+
+  it('predicts the other holds on the nodes a bound pod had passed anew, without it', () => {
+    const c = cluster();
+    c.report('n', [5, 5]);
+    c.report('m', [5, 5]);
+    c.filter('a', ['n', 'm']);
+    c.filter('b', ['n', 'm']);
+    expect(c.fitOn('x', 'm').numaNode).toBeNull();
+    // a goes to n: on m, b alone would be admitted on NUMA node 0, leaving NUMA node 1 for x.
+    c.bind('a', 'n');
+    expect(c.fitOn('x', 'm').numaNode).toBe(1);
+    expect(c.fitOn('x', 'n').fits).toBe(false);
   });
 
   it('frees the slot again once the report shows the pods where they are', () => {

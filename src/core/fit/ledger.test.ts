@@ -33,6 +33,37 @@ describe('Ledger', () => {
     expect(ledger.size).toBe(3);
   });
 
+  it('replans a node oldest first, telling each prediction what the earlier ones hold', () => {
+    const ledger = new Ledger({ ttlMs: 60_000, maxReservations: 10 });
+    ledger.reserve({ podUid: 'u1', node: 'n1', numaNode: 1, demand: d(3) }, 100);
+    ledger.reserve({ podUid: 'u2', node: 'n1', numaNode: 0, demand: d(3) }, 101);
+    ledger.reserve({ podUid: 'u3', node: 'n2', numaNode: 1, demand: d(1) }, 102);
+    const seen: [string, unknown][] = [];
+    // Lowest NUMA node with nothing held yet, as the kubelet would pick on an empty two-NUMA node.
+    const changed = ledger.replan('n1', (r, before) => {
+      seen.push([r.podUid, plain(before)]);
+      return before.byNuma.has(0) ? 1 : 0;
+    });
+    expect(changed).toBe(2);
+    expect(seen).toEqual([
+      ['u1', { byNuma: {}, anyNuma: {}, total: {} }],
+      ['u2', { byNuma: { 0: { [A]: 3 } }, anyNuma: {}, total: { [A]: 3 } }],
+    ]);
+    expect(ledger.reservationsOn('n1').map((r) => [r.podUid, r.numaNode])).toEqual([
+      ['u1', 0],
+      ['u2', 1],
+    ]);
+    expect(ledger.get('u1')?.numaNode).toBe(0);
+    expect(plain(ledger.heldOn('n1'))).toEqual({
+      byNuma: { 0: { [A]: 3 }, 1: { [A]: 3 } },
+      anyNuma: {},
+      total: { [A]: 6 },
+    });
+    expect(ledger.get('u3')?.numaNode).toBe(1);
+    expect(ledger.replan('n9', () => 0)).toBe(0);
+    expect([...ledger.nodes()]).toEqual(['n1', 'n2']);
+  });
+
   it('keeps the first reservation of a pod: updates never extend or move it', () => {
     const ledger = new Ledger({ ttlMs: 10, maxReservations: 10 });
     ledger.reserve({ podUid: 'u1', node: 'n1', numaNode: 0, demand: d(2) }, 100);
