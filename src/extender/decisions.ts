@@ -57,6 +57,11 @@ export interface Decisions extends Pick<ExtenderVerbs, 'filter' | 'prioritize'> 
    * order), against its latest report: after the report or the node's reservations changed.
    */
   replan(node: string): void;
+  /**
+   * The same, deferred to the next fit on `node`: for the many nodes a bound pod had passed, where only the
+   * order of the holds changed, so a bound event costs no fit per node passed.
+   */
+  replanLater(node: string): void;
 }
 
 export function createDecisions(deps: DecisionDeps): Decisions {
@@ -67,7 +72,11 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     return demand.ok ? demand : { ok: false, message: demand.problem.message };
   };
 
+  /** Nodes whose holds are to be predicted anew before their next fit. */
+  const stale = new Set<string>();
+
   const fitOn = (demand: PodDemand, node: string, nowMs = deps.now()): Fit => {
+    if (stale.size > 0 && stale.has(node)) replan(node);
     const report = reports.lookup(node, nowMs);
     return fitNode(
       demand,
@@ -90,12 +99,18 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       return f.fits ? f.numaNode : null;
     };
 
-  const replan = (node: string): void => {
+  function replan(node: string): void {
+    stale.delete(node);
     const capacity = reports.capacity(node);
     if (!ledger || capacity === undefined) return;
     const predict = predictOn(capacity);
     ledger.replan(node, (r, before) => (r.podDemand ? predict(r.podDemand, before) : r.numaNode));
     deps.inflight?.replan(node, ledger.heldOn(node), predict);
+  }
+
+  const replanLater = (node: string): void => {
+    // Bounded by the nodes with reports: a node without one has nothing to replan.
+    if (reports.capacity(node) !== undefined) stale.add(node);
   };
 
   /**
@@ -167,5 +182,5 @@ export function createDecisions(deps: DecisionDeps): Decisions {
     return scores;
   };
 
-  return { filter, prioritize, demandOf, fitOn, replan };
+  return { filter, prioritize, demandOf, fitOn, replan, replanLater };
 }

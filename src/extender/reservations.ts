@@ -41,11 +41,10 @@ export class ReservationFeed {
 
   /**
    * Drops the pod's in-flight holds: it is bound (or being bound) to one node now. The other holds on the
-   * nodes it had passed were predicted around it, so they are predicted again.
+   * nodes it had passed were predicted around it, so they are predicted again before those nodes' next fit.
    */
-  clearInflight(uid: string, except?: string): void {
-    for (const node of [...(this.deps.inflight?.clear(uid) ?? [])])
-      if (node !== except) this.decisions.replan(node);
+  clearInflight(uid: string): void {
+    for (const node of [...(this.deps.inflight?.clear(uid) ?? [])]) this.decisions.replanLater(node);
   }
 
   /** A pod added or modified (from the informer of pods with spec.nodeName set). */
@@ -61,7 +60,7 @@ export class ReservationFeed {
     }
     if (this.seen.get(uid) === node) return;
     this.seen.set(uid, node);
-    this.clearInflight(uid, node);
+    this.clearInflight(uid);
     const held = this.ledger.get(uid);
     if (held && held.node !== node) this.drop(uid, 'released');
     this.reserve(uid, node, pod);
@@ -75,7 +74,7 @@ export class ReservationFeed {
   /** Reserves a pod we are about to bind (bind mode); the informer's later sighting keeps this one. */
   reserveBinding(uid: string, node: string, demand: PodDemand, numaNode: number | null): void {
     this.seen.set(uid, node);
-    this.clearInflight(uid, node);
+    this.clearInflight(uid);
     const outcome = this.ledger.reserve(
       { podUid: uid, node, numaNode, demand: demand.pod, podDemand: demand },
       this.deps.now(),
