@@ -54,9 +54,10 @@ export interface Decisions extends Pick<ExtenderVerbs, 'filter' | 'prioritize'> 
   fitOn(demand: PodDemand, node: string): Fit;
   /**
    * Re-predicts where the kubelet puts the node's reserved pods (bound order) and then its held ones (filter
-   * order), against its latest report: after the report or the node's reservations changed.
+   * order), against its latest report: after the report or the node's reservations changed. Returns how many
+   * reservations' predictions changed.
    */
-  replan(node: string): void;
+  replan(node: string): number;
   /**
    * The same, deferred to the next fit on `node`: for the many nodes a bound pod had passed, where only the
    * order of the holds changed, so a bound event costs no fit per node passed.
@@ -99,13 +100,16 @@ export function createDecisions(deps: DecisionDeps): Decisions {
       return f.fits ? f.numaNode : null;
     };
 
-  function replan(node: string): void {
+  function replan(node: string): number {
     stale.delete(node);
     const capacity = reports.capacity(node);
-    if (!ledger || capacity === undefined) return;
+    if (!ledger || capacity === undefined) return 0;
     const predict = predictOn(capacity);
-    ledger.replan(node, (r, before) => (r.podDemand ? predict(r.podDemand, before) : r.numaNode));
+    const moved = ledger.replan(node, (r, before) =>
+      r.podDemand ? predict(r.podDemand, before) : r.numaNode,
+    );
     deps.inflight?.replan(node, ledger.heldOn(node), predict);
+    return moved;
   }
 
   const replanLater = (node: string): void => {

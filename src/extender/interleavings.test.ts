@@ -58,7 +58,7 @@ function cluster() {
     if (!demand.ok) throw new Error(demand.message);
     return decisions.fitOn(demand.value, node);
   };
-  return { report, filter, bind, fitOn, ledger, inflight };
+  return { report, filter, bind, fitOn, ledger, inflight, metrics };
 }
 
 describe('one pod per NUMA node, whatever the event order', () => {
@@ -76,7 +76,7 @@ describe('one pod per NUMA node, whatever the event order', () => {
     expect(c.filter('c', ['n']).failed).toEqual({ n: 'no NUMA node has 3 free wirespeed.io/race' });
   });
 
-  it('a report counting a pod admitted where the reservation did not predict it', () => {
+  it('a report counting a pod admitted where the reservation did not predict it', async () => {
     const c = cluster();
     c.report('n', [5, 5]);
     c.filter('a', ['n']);
@@ -86,6 +86,9 @@ describe('one pod per NUMA node, whatever the event order', () => {
     // b's Binding reached the kubelet first after all (pod creation order ties): b on 0, a still to come.
     c.report('n', [2, 5], ['b']);
     expect(c.ledger.get('uid-a')?.numaNode).toBe(1);
+    expect(
+      (await c.metrics.reservationEvents.get()).values.find((v) => v.labels.event === 'moved')?.value,
+    ).toBe(1);
     expect(c.filter('c', ['n']).failed).toEqual({ n: 'no NUMA node has 3 free wirespeed.io/race' });
   });
 

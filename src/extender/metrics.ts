@@ -83,7 +83,7 @@ export function createExtenderMetrics(opts: { processMetrics?: boolean } = {}): 
     }),
     reservationEvents: new Counter({
       name: 'wirespeed_extender_reservation_events_total',
-      help: 'Ledger changes: reserved, settled (the report lists the pod), released (pod gone or terminal), expired (TTL).',
+      help: 'Ledger changes: reserved, settled (the report lists the pod), released (pod gone or terminal), expired (TTL), moved (a new report changed the NUMA node predicted).',
       labelNames: ['event'],
       registers,
     }),

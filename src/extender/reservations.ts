@@ -104,7 +104,8 @@ export class ReservationFeed {
     const settled = this.ledger.observeReport(node, capacity?.reportedPods);
     if (settled > 0) this.deps.metrics.reservationEvents.inc({ event: 'settled' }, settled);
     // Where the kubelet puts the pods still to come depends on where it put those just reported.
-    this.decisions.replan(node);
+    const moved = this.decisions.replan(node);
+    if (moved > 0) this.deps.metrics.reservationEvents.inc({ event: 'moved' }, moved);
     this.sync();
   }
 

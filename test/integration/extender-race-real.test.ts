@@ -38,6 +38,15 @@ const hosts = Object.fromEntries(NODES.map((n) => [n, mkdtempSync(join(tmpdir(),
 
 type Mode = 'reports-only' | 'ledger' | 'bind';
 
+/** Reservations whose predicted NUMA node a report proved wrong (the kubelet admitted pods in another order). */
+async function movedPredictions(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('wirespeed_extender_reservation_events_total{event="moved"}'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 afterAll(() => {
   for (const dir of Object.values(hosts)) rmSync(dir, { recursive: true, force: true });
 });
@@ -198,6 +207,7 @@ describe.skipIf(realNodeSkipReason)('a burst racing for aligned VFs on real kube
         { timeoutMs: 240_000, intervalMs: 500 },
       );
       const free = await freeSlots();
+      const moved = await movedPredictions(local.extender.port);
       const outcome = {
         topologyAffinityErrors: counts.tae,
         admitted: counts.running,
@@ -207,7 +217,7 @@ describe.skipIf(realNodeSkipReason)('a burst racing for aligned VFs on real kube
       process.stdout.write(
         `race (real kubelets) ${mode}: ${outcome.topologyAffinityErrors} TopologyAffinityErrors, ${outcome.admitted} admitted of ` +
           `${2 * NODES.length} aligned slots, ${outcome.pendingWhileCapacity} Pending while a slot was free, settled in ` +
-          `${outcome.settleMs} ms (${BURST} pods of ${POD_SIZE})\n`,
+          `${outcome.settleMs} ms (${BURST} pods of ${POD_SIZE}); ${moved} NUMA predictions moved by a report\n`,
       );
       return outcome;
     } finally {
