@@ -11,8 +11,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { type SimHostLayout, type SimVendor, simulatedLayout } from '../agent/host/simulated/layout.js';
 import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import type { NetworkNodePolicy } from '../api/wirespeed-v1alpha1.js';
-import { nadObject } from '../devcluster/nads.js';
 import type { ClusterNodeSpec } from '../harness/cluster.js';
+import { nadObject } from '../harness/nads.js';
 
 export const DEMO_NAMESPACE = 'demo';
 export const SRIOV_LABEL = 'feature.node.kubernetes.io/network-sriov.capable';

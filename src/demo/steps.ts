@@ -3,9 +3,9 @@
  * (running with its devices reported, rejected, or unschedulable), read the outcome, clean a burst up.
  */
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { createNad } from '../devcluster/nads.js';
 import { waitFor } from '../devcluster/wait.js';
 import type { Cluster } from '../harness/cluster.js';
+import { createNad } from '../harness/nads.js';
 import { podOutcome, podSettled, poolsFree, readStates } from './collect.js';
 import type { PodOutcome, PoolFree } from './outcome.js';
 import { DEMO_NADS, DEMO_NAMESPACE } from './scenario.js';

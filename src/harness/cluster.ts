@@ -16,12 +16,12 @@ import { DEFAULT_AGENT_NAMESPACE } from '../core/report/liveness.js';
 import { resolveK8sBinaries, resolveNodeBinaries } from '../devcluster/binaries.js';
 import { type ControlPlane, startControlPlane } from '../devcluster/controlplane.js';
 import { type RealNode, startRealNode } from '../devcluster/kubelet.js';
-import { type LocalWebhook, startLocalWebhook } from '../devcluster/local-webhook.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { agentsSettled, createPolicies, installAgentCrds } from './cluster-api.js';
 import { createHost, type SimulatedHosts, simulatedHostsDir, type VfDrivers } from './cluster-hosts.js';
 import { type LocalExtender, startLocalExtender } from './local-extender.js';
+import { type LocalWebhook, startLocalWebhook } from './local-webhook.js';
 
 export interface ClusterNodeSpec {
   name: string;

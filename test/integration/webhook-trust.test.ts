@@ -16,9 +16,9 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
-import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { waitFor } from '../../src/devcluster/wait.js';
+import { type LocalWebhook, startLocalWebhook } from '../../src/harness/local-webhook.js';
+import { createNad, nadObject } from '../../src/harness/nads.js';
 import { useControlPlane } from './support.js';
 
 const NS = 'trust';

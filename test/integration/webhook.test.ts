@@ -11,10 +11,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCA, issueCertificate } from '../../src/certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
-import { type LocalWebhook, startLocalWebhook } from '../../src/devcluster/local-webhook.js';
-import { createNad, nadObject } from '../../src/devcluster/nads.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { registerMutatingWebhook } from '../../src/devcluster/webhooks.js';
+import { type LocalWebhook, startLocalWebhook } from '../../src/harness/local-webhook.js';
+import { createNad, nadObject } from '../../src/harness/nads.js';
 import { useControlPlane } from './support.js';
 
 const NS = 'cnf-webhook';

@@ -10,15 +10,15 @@ import {
 import { parse } from 'yaml';
 import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../core/inject/config.js';
+import type { ControlPlane } from '../devcluster/controlplane.js';
+import { ProjectedSecretDir } from '../devcluster/projected-secret.js';
+import { waitFor } from '../devcluster/wait.js';
+import { registerMutatingWebhook } from '../devcluster/webhooks.js';
 import { loadKubeEndpoint } from '../kube/endpoint.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { startWebhook, type Webhook } from '../webhook/main.js';
 import { createWebhookMetrics, type WebhookMetrics } from '../webhook/metrics.js';
 import { InformerNadSource } from '../webhook/nad-source.js';
-import type { ControlPlane } from './controlplane.js';
-import { ProjectedSecretDir } from './projected-secret.js';
-import { waitFor } from './wait.js';
-import { registerMutatingWebhook } from './webhooks.js';
 
 const MANIFESTS = new URL('../../manifests/', import.meta.url);
 export const NAD_CRD_MANIFEST = new URL('01-crd-network-attachment-definition.yaml', MANIFESTS);
