@@ -20,7 +20,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import ts from 'typescript';
 import { createCA, issueCertificate } from '../src/certs/pki.js';
+import { admissionReviewText, NADS_FIXTURE, postAdmission } from '../test/support/admission.js';
 import { type PacedResult, percentile, runPaced } from './paced-client.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 import type { ChildMessage, ProcessSample } from './server-process.js';
@@ -224,30 +224,7 @@ interface Reply {
 }
 
 function post(port: number, ca: string, body: Buffer): Promise<Reply> {
-  return new Promise((resolvePost, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/mutate',
-        method: 'POST',
-        ca,
-        servername: SERVICE_NAME,
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolvePost({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postAdmission({ port, caPem: ca, body, servername: SERVICE_NAME });
 }
 
 interface AdmissionReviewReply {
@@ -462,9 +439,7 @@ function loud(message: string): void {
 async function main(): Promise<void> {
   const s = settings();
   const began = Date.now();
-  const fixture = JSON.parse(
-    readFileSync(join(projectRoot, 'test', 'fixtures', 'admission-review-pod.json'), 'utf8'),
-  ) as { request: { uid: string } };
+  const fixture = JSON.parse(admissionReviewText()) as { request: { uid: string } };
   // Compact, as the API server sends it.
   const bodyText = JSON.stringify(fixture);
   const body = Buffer.from(bodyText);
@@ -485,10 +460,7 @@ async function main(): Promise<void> {
   mkdirSync(servingDir);
   writeFileSync(join(servingDir, 'tls.crt'), serving.certPem);
   writeFileSync(join(servingDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
-  writeFileSync(
-    join(servingDir, 'nads.yaml'),
-    readFileSync(join(projectRoot, 'test', 'fixtures', 'nads.yaml')),
-  );
+  writeFileSync(join(servingDir, 'nads.yaml'), readFileSync(NADS_FIXTURE));
 
   const cpus = os.cpus();
   console.log(`Wirespeed webhook benchmark, ${new Date().toISOString()}`);

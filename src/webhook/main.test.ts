@@ -1,12 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { admissionReviewText, decodePatch, fixtureNads, httpsRequest } from '../../test/support/admission.js';
 import { createCA, issueCertificate, type PemPair } from '../certs/pki.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import { ProjectedSecretDir } from '../devcluster/projected-secret.js';
@@ -15,13 +14,8 @@ import { startWebhook, type Webhook, type WebhookConfig } from './main.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { type NadSource, StaticNadSource } from './nad-source.js';
 
-const fixture = readFileSync(
-  new URL('../../test/fixtures/admission-review-pod.json', import.meta.url),
-  'utf8',
-);
-const nads = parseAllDocuments(
-  readFileSync(new URL('../../test/fixtures/nads.yaml', import.meta.url), 'utf8'),
-).map((d) => d.toJS() as NetworkAttachmentDefinition);
+const fixture = admissionReviewText();
+const nads = fixtureNads();
 
 const ca = createCA({ commonName: 'wirespeed test CA' });
 const serving = (cn = 'wirespeed-webhook'): PemPair =>
@@ -82,36 +76,10 @@ function request(
   path: string,
   opts: { method?: string; body?: string; contentType?: string; agent?: https.Agent; cert?: PemPair } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: opts.method ?? 'GET',
-        ca: ca.certPem,
-        agent: opts.agent ?? false,
-        headers: opts.body ? { 'content-type': opts.contentType ?? 'application/json' } : {},
-        ...(opts.cert ? { cert: opts.cert.certPem, key: opts.cert.keyPem } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const peer = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate?.();
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            body,
-            json: () => JSON.parse(body) as ReviewOrStatus,
-            peerFingerprint: peer?.fingerprint256 ?? '',
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return httpsRequest({ port, path, caPem: ca.certPem, ...opts }).then((reply) => ({
+    ...reply,
+    json: () => JSON.parse(reply.body) as ReviewOrStatus,
+  }));
 }
 
 describe('webhook server over real TLS', () => {
@@ -122,7 +90,7 @@ describe('webhook server over real TLS', () => {
     const review = reply.json();
     expect(review.response.uid).toBe(JSON.parse(fixture).request.uid);
     expect(review.response.allowed).toBe(true);
-    const ops = JSON.parse(Buffer.from(review.response.patch, 'base64').toString());
+    const ops = decodePatch(review);
     expect(ops).toContainEqual({
       op: 'add',
       path: '/spec/containers/0/resources/limits/intel.com~1sriov_a',

@@ -1,17 +1,17 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { admissionReviewText } from '../../test/support/admission.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import { createWebhookMetrics } from './metrics.js';
 import { bounded, DEFAULT_ADMISSION_LIMITS, mutateEndpoint } from './mutate-endpoint.js';
 import { StaticNadSource } from './nad-source.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/admission-review-pod.json', import.meta.url), 'utf8'),
-) as { request: { uid: string; object: { metadata: { name?: string } } } };
+const fixture = JSON.parse(admissionReviewText()) as {
+  request: { uid: string; object: { metadata: { name?: string } } };
+};
 
 const servers: http.Server[] = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
 /** The handler plans from the NADs as the source parsed them on arrival, and parses only those it did not. */
 import { describe, expect, it } from 'vitest';
+import { decodePatch } from '../../test/support/admission.js';
 import type { NetworkAttachmentDefinition } from '../api/nad.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import { type ParsedNad, parseNad } from '../core/inject/plan.js';
@@ -35,9 +36,6 @@ function source(parsed: (nad: NetworkAttachmentDefinition) => ParsedNad | undefi
   };
 }
 
-const patchOf = (body: unknown): unknown =>
-  JSON.parse(Buffer.from((body as { response: { patch: string } }).response.patch, 'base64').toString());
-
 describe('handleAdmission with NADs parsed on arrival', () => {
   it('uses the parse the source holds rather than the NAD text', async () => {
     const held = parseNad(
@@ -49,7 +47,7 @@ describe('handleAdmission with NADs parsed on arrival', () => {
       nads: source(() => held),
       config: () => defaultInjectionConfig(),
     });
-    expect(patchOf(result.body)).toContainEqual({
+    expect(decodePatch(result.body)).toContainEqual({
       op: 'add',
       path: '/metadata/annotations/wirespeed.io~1injected',
       value: '{"app":{"intel.com/held":"1"}}',
@@ -61,7 +59,7 @@ describe('handleAdmission with NADs parsed on arrival', () => {
       nads: source(() => undefined),
       config: () => defaultInjectionConfig(),
     });
-    expect(patchOf(result.body)).toContainEqual({
+    expect(decodePatch(result.body)).toContainEqual({
       op: 'add',
       path: '/metadata/annotations/wirespeed.io~1injected',
       value: '{"app":{"intel.com/a":"1"}}',

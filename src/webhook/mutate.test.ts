@@ -1,29 +1,18 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { admissionReviewText, decodePatch, fixtureNads } from '../../test/support/admission.js';
 import { defaultInjectionConfig } from '../core/inject/config.js';
 import { handleAdmission, type MutateDeps } from './mutate.js';
 import { NadLookupError, type NadSource, StaticNadSource } from './nad-source.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/admission-review-pod.json', import.meta.url), 'utf8'),
-);
-const nads = parseAllDocuments(
-  readFileSync(new URL('../../test/fixtures/nads.yaml', import.meta.url), 'utf8'),
-).map((d) => d.toJS() as NetworkAttachmentDefinition);
+const fixture = JSON.parse(admissionReviewText());
+const nads = fixtureNads();
 const deps: MutateDeps = { nads: new StaticNadSource(nads), config: () => defaultInjectionConfig() };
 
 function reviewWith(mutate: (r: typeof fixture) => void) {
   const copy = structuredClone(fixture);
   mutate(copy);
   return copy;
-}
-
-function decodePatch(body: unknown): Array<{ op: string; path: string; value?: unknown }> {
-  const response = (body as { response: { patch?: string } }).response;
-  return JSON.parse(Buffer.from(response.patch ?? 'W10=', 'base64').toString('utf8'));
 }
 
 describe('handleAdmission', () => {

@@ -5,6 +5,7 @@
  * while the informer is live and the miss budget is spent.
  */
 import type { NetworkAttachmentDefinition } from '../api/nad.js';
+import { objectKey } from '../core/names.js';
 
 /** A lookup that failed for a reason other than "not found": the request cannot be decided now. */
 export class NadLookupError extends Error {}
@@ -77,7 +78,7 @@ export class NadLookups {
 
   /** A NAD arrived through the watch: any memory of it being absent is wrong now. */
   forget(namespace: string, name: string): void {
-    this.absent.delete(`${namespace}/${name}`);
+    this.absent.delete(objectKey(namespace, name));
   }
 
   /** A lookup with no request attached (tests, tools): never cancelled, no per-request cap. */
@@ -112,7 +113,7 @@ export class NadLookups {
       this.opts.count('hit');
       return cached;
     }
-    const key = `${namespace}/${name}`;
+    const key = objectKey(namespace, name);
     if (this.rememberedAbsent(key)) {
       this.opts.count('negative');
       return undefined;

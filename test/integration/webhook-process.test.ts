@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -17,6 +16,7 @@ import { silentLogger } from '../../src/telemetry/logger.js';
 import { ControlSwitches } from '../../src/webhook/control-switches.js';
 import { createWebhookMetrics } from '../../src/webhook/metrics.js';
 import { InformerNadSource } from '../../src/webhook/nad-source.js';
+import { postAdmission } from '../support/admission.js';
 import { useControlPlane } from './support.js';
 
 const NS = 'cnf-shell';
@@ -246,28 +246,9 @@ describe('wirespeed webhook as a process', () => {
   });
 });
 
-function postReview(
+async function postReview(
   port: number,
   caPem: string,
 ): Promise<{ response: { allowed: boolean; status: { message: string } } }> {
-  const body = readFileSync(new URL('../fixtures/admission-review-pod.json', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/mutate',
-        method: 'POST',
-        ca: caPem,
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return JSON.parse((await postAdmission({ port, caPem })).body);
 }

@@ -9,7 +9,9 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { PatchOperation } from '../../src/api/admission-v1.js';
 import { createCA, issueCertificate } from '../../src/certs/pki.js';
+import { patched } from '../../src/core/admission.js';
 import { defaultInjectionConfig, type InjectionConfig } from '../../src/core/inject/config.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { registerMutatingWebhook } from '../../src/devcluster/webhooks.js';
@@ -246,23 +248,11 @@ async function startLabeller(): Promise<{ stop: () => Promise<void> }> {
     req.on('end', () => {
       const review = JSON.parse(Buffer.concat(chunks).toString());
       const labels = review.request.object.metadata.labels;
-      const ops = labels?.['labelled-by']
+      const ops: PatchOperation[] = labels?.['labelled-by']
         ? []
         : [{ op: 'add', path: '/metadata/labels', value: { 'labelled-by': 'second-webhook' } }];
       res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          apiVersion: 'admission.k8s.io/v1',
-          kind: 'AdmissionReview',
-          response: {
-            uid: review.request.uid,
-            allowed: true,
-            ...(ops.length
-              ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(ops)).toString('base64') }
-              : {}),
-          },
-        }),
-      );
+      res.end(JSON.stringify(patched(review.request.uid, ops)));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
