@@ -12,23 +12,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { waitFor } from '../../src/devcluster/index.js';
 import { loadKubeEndpoint } from '../../src/kube/endpoint.js';
+import { applyRank, DRY_RUN_KINDS } from '../support/apply.js';
 import { installCrd } from '../support/crds.js';
 import { useControlPlane } from './support.js';
 
 const MANIFESTS = join(import.meta.dirname, '..', '..', 'manifests');
-/** Applied with a server-side dry run: with no controller manager and no kubelet they could never run. */
-const DRY_RUN_KINDS = new Set([
-  'Deployment',
-  'DaemonSet',
-  'StatefulSet',
-  'Job',
-  'PodDisruptionBudget',
-  'Pod',
-]);
-/** Definitions first so that what uses them can be created; the webhook last so it intercepts nothing. */
-const KIND_ORDER = ['CustomResourceDefinition', 'Namespace'];
-const LAST_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
-
 type ManifestObject = KubernetesObject & { metadata: V1ObjectMeta & { name: string } } & Record<
     string,
     unknown
@@ -54,13 +42,9 @@ function loadManifests(dir: string): Manifest[] {
   );
 }
 
-function rank(kind: string | undefined): number {
-  const early = KIND_ORDER.indexOf(kind ?? '');
-  if (early >= 0) return early;
-  return LAST_KINDS.includes(kind ?? '') ? KIND_ORDER.length + 1 : KIND_ORDER.length;
-}
-
-const manifests = loadManifests(MANIFESTS).sort((a, b) => rank(a.object.kind) - rank(b.object.kind));
+const manifests = loadManifests(MANIFESTS).sort(
+  (a, b) => applyRank(a.object.kind) - applyRank(b.object.kind),
+);
 const examples = loadManifests(join(MANIFESTS, 'examples'));
 const label = ({ file, object: { kind, metadata } }: Manifest): string =>
   `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${metadata.name} (${file})`;
