@@ -113,7 +113,9 @@ describe('ensureCertificates', () => {
     const leaf = new X509Certificate(files.tlsCert);
     expect(leaf.checkIssued(new X509Certificate(files.caCert))).toBe(true);
     expect(leaf.subject).toBe(`CN=${CN}`);
-    expect(leaf.checkHost('wirespeed-webhook.wirespeed-system.svc.cluster.local')).toBeDefined();
+    expect(leaf.checkHost('wirespeed-webhook.wirespeed-system.svc.cluster.local')).toBe(
+      'wirespeed-webhook.wirespeed-system.svc.cluster.local',
+    );
     expect(leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(certificateInfo(files.tlsCert).notAfter.getTime()).toBe(NOW.getTime() + 365 * DAY_MS);
   });

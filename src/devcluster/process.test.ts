@@ -64,7 +64,7 @@ describe('spawnComponent and stopComponent', () => {
     const logPath = join(dir, 'missing.log');
     const c = spawnComponent({ name: 'missing', command: join(dir, 'no-such-binary'), args: [], logPath });
     await c.exited;
-    expect(c.exitStatus()).toBeDefined();
+    expect(c.exitStatus()).toEqual({ code: -1, signal: null });
     expect(logTail(logPath)).toMatch(/failed to start .*no-such-binary: .*ENOENT/);
   });
 });

@@ -74,7 +74,7 @@ describe('ListWatch', () => {
       lw.on(e, (o) => events.push(`${e} ${o.metadata.name}`));
     await lw.start();
     expect(lw.synced).toBe(true);
-    await vi.waitFor(() => expect(lw.get('ns', 'c')).toBeDefined());
+    await vi.waitFor(() => expect(lw.get('ns', 'c')?.metadata.name).toBe('c'));
     expect(events).toEqual(['add a', 'add b', 'update a', 'update a', 'add c', 'delete b']);
     expect(
       lw

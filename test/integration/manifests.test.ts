@@ -101,7 +101,7 @@ describe('manifests/ against a real kube-apiserver', () => {
 
   it('accepts the example NetworkAttachmentDefinitions', async () => {
     const nads = examples.filter((m) => m.object.kind === 'NetworkAttachmentDefinition');
-    expect(nads.length).toBeGreaterThan(0);
+    expect(nads.map((m) => m.object.metadata.name)).toEqual(['sriov-a']);
     for (const { object } of nads) {
       const created = await objects.create(object);
       expect(created.metadata?.uid).toBeTruthy();
@@ -116,7 +116,7 @@ describe('manifests/ against a real kube-apiserver', () => {
     };
     const examplePod = (): V1Pod => {
       const pod = examples.find((m) => m.object.kind === 'Pod');
-      expect(pod).toBeDefined();
+      expect(pod?.object.metadata.name).toBe('sriov-a-client');
       return pod?.object as V1Pod;
     };
 

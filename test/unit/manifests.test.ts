@@ -220,7 +220,7 @@ describe('manifests/: Deployment wirespeed-webhook', () => {
     const volume = podSpec.volumes?.find(
       (candidate) => candidate.secret?.secretName === 'wirespeed-webhook-tls',
     );
-    expect(volume).toBeDefined();
+    expect(volume?.name).toBe('tls');
     const mount = container.volumeMounts?.find((candidate) => candidate.name === volume?.name);
     expect(mount?.readOnly).toBe(true);
     expect(mount?.subPath).toBeUndefined();
