@@ -222,9 +222,13 @@ describe('planInjection: selection and lookup', () => {
     const n = nad('net', { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/x' }, 'team');
     const prepared = prepareInjection(p, defaultInjectionConfig(), { namespace: 'team' });
     expect(prepared.ok && prepared.value.references).toEqual([{ namespace: 'team', name: 'net' }]);
-    expect(
-      ops(planInjection(p, index(n), defaultInjectionConfig(), { namespace: 'team' })).length,
-    ).toBeGreaterThan(0);
+    // The NAD found in the request's namespace is the one whose device the pod gets.
+    expect(ops(planInjection(p, index(n), defaultInjectionConfig(), { namespace: 'team' }))).toEqual(
+      expect.arrayContaining([
+        { op: 'add', path: '/spec/containers/0/resources/requests/intel.com~1x', value: '1' },
+        { op: 'add', path: '/spec/containers/0/resources/limits/intel.com~1x', value: '1' },
+      ]),
+    );
   });
 
   it('changes nothing for a pod without network annotations', () => {
