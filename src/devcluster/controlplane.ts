@@ -4,31 +4,12 @@ import { join, resolve } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { PemPair } from '../certs/pki.js';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
-import { apiserverArgs, apiserverReady } from './apiserver.js';
 import { K8S_BINARIES, resolveK8sBinaries } from './binaries.js';
+import { APIServer, type ComponentName, Etcd, Processes, Scheduler } from './components.js';
 import { writeControlPlaneCredentials } from './credentials.js';
-import { etcdArgs, etcdHealthy, etcdUrl } from './etcd.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { freePorts } from './ports.js';
-import {
-  type Component,
-  describeExit,
-  disownDirectory,
-  logTail,
-  ownDirectory,
-  releaseComponent,
-  spawnComponent,
-  stopComponent,
-} from './process.js';
-import {
-  createSchedulerProbe,
-  deleteSchedulerProbe,
-  probeSchedulerName,
-  renderSchedulerConfig,
-  schedulerArgs,
-  schedulerProbed,
-} from './scheduler.js';
-import { waitFor } from './wait.js';
+import { disownDirectory, ownDirectory } from './process.js';
 
 export interface ControlPlaneOptions {
   /** Directory holding etcd, kube-apiserver and kube-scheduler; default: `resolveK8sBinaries()`. */
@@ -47,7 +28,7 @@ export interface ControlPlaneOptions {
   detached?: boolean;
 }
 
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-scheduler';
+export type { ComponentName };
 
 export interface ControlPlane {
   /** https://127.0.0.1:<port> */
@@ -74,7 +55,6 @@ const KEEP_DIR_ENV = 'WIRESPEED_KEEP_CLUSTER_DIR';
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? silentLogger;
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const startedAt = Date.now();
   const binDir = opts.binDir ?? (await resolveK8sBinaries());
   const missing = K8S_BINARIES.filter((b) => !existsSync(join(binDir, b)));
@@ -86,50 +66,20 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const logsDir = join(dir, 'logs');
   mkdirSync(logsDir, { recursive: true });
 
-  const running = new Map<ComponentName, Component>();
-  const start = (name: ComponentName, args: string[]): Component => {
-    const component = spawnComponent({
-      name,
-      command: join(binDir, name),
-      args,
-      logPath: join(logsDir, `${name}.log`),
-      detached: opts.detached ?? false,
-    });
-    running.set(name, component);
-    log.info({ component: name, pid: component.pid }, `started ${name} (pid ${component.pid})`);
-    return component;
-  };
-  /** Any component that died fails every wait, with its own log tail rather than a timeout. */
-  const deadComponent = (): Error | undefined => {
-    for (const component of running.values()) {
-      const status = component.exitStatus();
-      if (status) {
-        return new Error(
-          `${component.name} ${describeExit(status)} during start-up; last lines of ${component.logPath}:\n` +
-            logTail(component.logPath),
-        );
-      }
-    }
-    return undefined;
-  };
-  const waitReady = <T>(component: Component, what: string, fn: () => Promise<T | undefined>) =>
-    waitFor(`${component.name} ${what}`, fn, {
-      timeoutMs: readyTimeoutMs,
-      abortIf: deadComponent,
-      detail: () => `last lines of ${component.logPath}:\n${logTail(component.logPath)}`,
-    });
-
+  const processes = new Processes({
+    binDir,
+    logsDir,
+    log,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    detached: opts.detached ?? false,
+  });
   /**
    * The apiserver goes before etcd: without its storage it hangs in shutdown until SIGKILL. `graceMs` 0 is for
    * a failed start, where there is nothing left to shut down cleanly.
    */
   const stopAll = async (graceMs?: number): Promise<void> => {
-    const scheduler = running.get('kube-scheduler');
-    const apiserver = running.get('kube-apiserver');
-    await Promise.all([scheduler, apiserver].map((c) => c && stopComponent(c, graceMs)));
-    const etcd = running.get('etcd');
-    if (etcd) await stopComponent(etcd, graceMs);
-    running.clear();
+    await Promise.all([processes.stop('kube-scheduler', graceMs), processes.stop('kube-apiserver', graceMs)]);
+    await processes.stop('etcd', graceMs);
   };
   const removeDir = (keepDir: boolean): void => {
     disownDirectory(dir);
@@ -138,60 +88,35 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
   try {
     const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0] = await freePorts(3);
-    const etcdEndpoints = { clientPort: etcdClientPort, peerPort: etcdPeerPort };
-    const etcd = start('etcd', etcdArgs(dir, etcdEndpoints));
-    // Key generation costs CPU while etcd boots; the apiserver then starts without waiting for etcd,
-    // as it retries its storage connection itself.
+    const etcd = new Etcd(processes, dir, { clientPort: etcdClientPort, peerPort: etcdPeerPort });
+    etcd.start();
+    // Key generation costs CPU while etcd boots; the apiserver then starts without waiting for etcd.
     const credentials = await writeControlPlaneCredentials(dir);
-    const server = `https://127.0.0.1:${apiserverPort}`;
+    const apiserver = new APIServer(processes, { dir, port: apiserverPort, etcdUrl: etcd.url, credentials });
+    const server = apiserver.server;
     const kubeconfig = renderKubeconfig({ server, caPem: credentials.ca.certPem, user: credentials.admin });
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
-    const apiserver = start(
-      'kube-apiserver',
-      apiserverArgs({ dir, port: apiserverPort, etcdUrl: etcdUrl(etcdEndpoints), credentials }),
-    );
-    const tls = { caPem: credentials.ca.certPem, ...credentials.admin };
+    apiserver.start();
     await Promise.all([
-      waitReady(etcd, 'health', () => etcdHealthy(etcdEndpoints)).then(() =>
-        log.info({ ms: Date.now() - startedAt }, 'etcd is healthy'),
-      ),
-      waitReady(apiserver, 'readiness (/readyz)', () => apiserverReady(server, tls)),
+      etcd.ready().then(() => log.info({ ms: Date.now() - startedAt }, 'etcd is healthy')),
+      apiserver.ready(),
     ]);
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
-    await waitReady(apiserver, 'to create the default namespace', async () =>
+    await apiserver.wait('to create the default namespace', async () =>
       (await namespaceExists(core, 'default')) ? true : undefined,
     );
     log.info({ ms: Date.now() - startedAt, server }, 'kube-apiserver is ready');
 
-    const stopScheduler = async (): Promise<void> => {
-      const scheduler = running.get('kube-scheduler');
-      if (!scheduler) return;
-      await stopComponent(scheduler);
-      running.delete('kube-scheduler');
-    };
-    const startScheduler = async (config: Record<string, unknown> = {}): Promise<void> => {
-      await stopScheduler();
-      const began = Date.now();
-      const configPath = join(dir, 'kube-scheduler.yaml');
-      writeFileSync(configPath, renderSchedulerConfig(kubeconfigPath, config));
-      const scheduler = start('kube-scheduler', schedulerArgs(configPath));
-      const probe = await waitReady(scheduler, 'probe pod creation', () =>
-        createSchedulerProbe(core, probeSchedulerName(config)),
-      );
-      await waitReady(scheduler, 'to try the probe pod', () => schedulerProbed(core, probe));
-      await deleteSchedulerProbe(core, probe);
-      log.info({ ms: Date.now() - began }, 'kube-scheduler is scheduling');
-    };
-
+    const scheduler = new Scheduler(processes, { dir, kubeconfigPath, core, log });
     const schedulerOpt = opts.scheduler ?? true;
     if (schedulerOpt !== false) {
-      await startScheduler(schedulerOpt === true ? {} : schedulerOpt.config);
+      await scheduler.start(schedulerOpt === true ? {} : schedulerOpt.config);
     }
     if (opts.detached) {
-      for (const component of running.values()) releaseComponent(component);
+      processes.releaseAll();
       disownDirectory(dir);
     }
     log.info({ ms: Date.now() - startedAt }, 'control plane is ready');
@@ -204,9 +129,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       ca: credentials.ca,
       dir,
       logsDir,
-      pids: () => Object.fromEntries([...running].map(([name, c]) => [name, c.pid])),
-      startScheduler,
-      stopScheduler,
+      pids: () => processes.pids(),
+      startScheduler: (config) => scheduler.start(config),
+      stopScheduler: () => scheduler.stop(),
       async stop(stopOpts = {}) {
         await stopAll();
         removeDir(stopOpts.keepDir ?? false);
