@@ -4,6 +4,7 @@
  * claims that range, otherwise the policy claims VFs 0 to numVfs − 1.
  */
 import type { ObservedPf } from '../host/observed.js';
+import { rangeList } from '../ranges.js';
 import type { ValidPolicy, VfRange } from './policy.js';
 
 /** True when every nodeSelector label matches; an empty selector matches every node. */
@@ -27,15 +28,7 @@ export function claimedRanges(policy: ValidPolicy, pf: ObservedPf): VfRange[] | 
 
 /** `[0,1,2,3,6]` → `0-3, 6`. */
 export function formatVfIndices(indices: readonly number[]): string {
-  const sorted = [...new Set(indices)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
+  return rangeList(indices, ', ');
 }
 
 /** How messages name a PF: `enp24s0f0 (0000:18:00.0)`, or the address alone when it has no netdev. */

@@ -4,6 +4,8 @@
  * simulator's stand-in for the drivers' ID tables; discovery never sees them (it reads `sriov_vf_device`).
  */
 
+import { rangeList } from '../../../core/ranges.js';
+
 export interface SimVendorProfile {
   vendor: string;
   pfDeviceID: string;
@@ -177,13 +179,5 @@ export function deviceOf(
 
 /** A compact CPU list as the kernel prints it: `0-3,8,10-11`. */
 export function cpuList(cpus: readonly number[]): string {
-  const sorted = [...cpus].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
+  return rangeList(cpus);
 }
