@@ -108,12 +108,7 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<HttpsS
       cert: opts.pair.cert,
       key: opts.pair.key,
       ...(requireClientCert ? { requestCert: true, rejectUnauthorized: true } : {}),
-      // Given at construction: Node reads these when it sets up its connection tracking, and refuses a
-      // headers timeout above the request timeout there instead of silently letting the larger one win.
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+      ...timeoutOptions(limits),
     },
     opts.handler,
   );
@@ -139,15 +134,7 @@ export async function startHttpServer(opts: {
   handler: http.RequestListener;
 }): Promise<{ port: number; server: http.Server; close(timeoutMs: number): Promise<void> }> {
   const limits = { ...DEFAULT_SERVER_LIMITS, maxConnections: 64, ...opts.limits };
-  const server = http.createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
-    },
-    opts.handler,
-  );
+  const server = http.createServer(timeoutOptions(limits), opts.handler);
   server.maxConnections = limits.maxConnections;
   const port = await listen(server, opts.port, opts.bindAddress);
   return { port, server, close: (timeoutMs) => closeServer(server, timeoutMs) };
@@ -178,4 +165,17 @@ export function closeServer(server: http.Server | https.Server, timeoutMs: numbe
     });
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Given at construction: Node reads these when it sets up its connection tracking, and refuses a headers timeout
+ * above the request timeout there instead of silently letting the larger one win.
+ */
+function timeoutOptions(limits: ServerLimits): http.ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+  };
 }
