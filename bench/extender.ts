@@ -7,32 +7,13 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import ts from 'typescript';
+import { compileEntry } from './compile.js';
 import { runSchedulerThroughput } from './extender-scheduler.js';
 import type { BenchShape } from './extender-server.js';
 import { recordFigure } from './summary.js';
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function compile(entry: string): { entry: string; outDir: string } {
-  const cacheDir = join(projectRoot, 'node_modules', '.cache', 'wirespeed-bench');
-  mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(join(cacheDir, 'package.json'), '{"type":"module"}\n');
-  const outDir = mkdtempSync(join(cacheDir, 'extender-'));
-  const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
-  const program = ts.createProgram({
-    rootNames: [join(projectRoot, entry)],
-    options: { ...parsed.options, outDir, rootDir: projectRoot, noCheck: true, noEmit: false },
-  });
-  if (program.emit().emitSkipped) throw new Error(`could not compile ${entry}`);
-  return { entry: join(outDir, entry.replace(/\.ts$/, '.js')), outDir };
-}
 
 interface Sample {
   port?: number;
@@ -103,7 +84,7 @@ function pct(values: number[], p: number): number {
 }
 
 async function micro(): Promise<void> {
-  const { entry, outDir } = compile('bench/extender-server.ts');
+  const { entry, outDir } = compileEntry('bench/extender-server.ts', { prefix: 'extender' });
   const rows: string[] = [];
   try {
     for (const nodes of [100, 500, 5000]) {

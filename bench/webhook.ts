@@ -21,19 +21,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import ts from 'typescript';
 import { createCA, issueCertificate } from '../src/certs/pki.js';
 import { admissionReviewText, NADS_FIXTURE, postAdmission } from '../test/support/admission.js';
+import { compileEntry } from './compile.js';
 import { type PacedResult, percentile, runPaced } from './paced-client.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 import type { ChildMessage, ProcessSample } from './server-process.js';
 import { recordFigure } from './summary.js';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** What the API server connects to: the webhook Service's DNS name, sent as the TLS server name. */
 const SERVICE_NAME = 'wirespeed-webhook.wirespeed-system.svc';
 
@@ -104,41 +102,9 @@ function settings(): Settings {
   };
 }
 
-/**
- * Compiles the server entry point and what it imports, with the project's own compiler options, into a
- * directory under node_modules so the compiled files resolve the project's packages (one directory per run, so
- * two runs never share one). Type errors are the job of `npm run typecheck`; this only emits.
- */
+/** The server process compiled (with source maps, for --cpu-prof), so the measured process runs no loader. */
 function compileServer(): { entry: string; outDir: string } {
-  const cacheDir = join(projectRoot, 'node_modules', '.cache', 'wirespeed-bench');
-  mkdirSync(cacheDir, { recursive: true });
-  // Inside node_modules, Node stops looking for the project's package.json, so say the files are ESM here.
-  writeFileSync(join(cacheDir, 'package.json'), '{"type":"module"}\n');
-  const outDir = mkdtempSync(join(cacheDir, 'run-'));
-  const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
-  const program = ts.createProgram({
-    rootNames: [join(projectRoot, 'bench', 'server-process.ts')],
-    options: {
-      ...parsed.options,
-      outDir,
-      rootDir: projectRoot,
-      noCheck: true,
-      noEmit: false,
-      sourceMap: true,
-    },
-  });
-  const emitted = program.emit();
-  if (emitted.emitSkipped) {
-    throw new Error(
-      `could not compile bench/server-process.ts: ${ts.formatDiagnostics(emitted.diagnostics, {
-        getCanonicalFileName: (f) => f,
-        getCurrentDirectory: () => projectRoot,
-        getNewLine: () => '\n',
-      })}`,
-    );
-  }
-  return { entry: join(outDir, 'bench', 'server-process.js'), outDir };
+  return compileEntry('bench/server-process.ts', { prefix: 'run', sourceMap: true });
 }
 
 interface Target {
