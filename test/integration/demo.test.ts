@@ -9,22 +9,15 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { deviceOf } from '../../src/agent/host/simulated/layout.js';
 import { readSimulatedLayout } from '../../src/agent/host/simulated/simulated-host.js';
-import { type DemoOutcome, demoJson } from '../../src/demo/outcome.js';
+import { type DemoOutcome, demoJson, type PodOutcome } from '../../src/demo/outcome.js';
 import { runDemo } from '../../src/demo/run.js';
 import { DEMO_NAMESPACE, UNPLACEABLE } from '../../src/demo/scenario.js';
 import { resolveNodeBinaries } from '../../src/devcluster/binaries.js';
 import type { Cluster } from '../../src/harness/cluster.js';
 import { realNodeSkipReason } from '../support/real-node.js';
 
-interface JsonPod {
-  name: string;
-  namespace: string;
-  node: string | null;
-  numaNode: number | null;
-  phase: string;
-  devices: string[];
-  reason: string | null;
-}
+/** A pod as `--json` prints it. */
+type JsonPod = Pick<PodOutcome, 'name' | 'namespace' | 'node' | 'numaNode' | 'phase' | 'devices' | 'reason'>;
 
 /** What the cluster shows for each running pod: its node, the devices its container got, their NUMA nodes. */
 async function observed(cluster: Cluster, pods: readonly JsonPod[]) {
