@@ -16,7 +16,6 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { kubeletTopology } from '../../src/agent/command.js';
 import { rootedHost } from '../../src/agent/host/rooted-host.js';
 import { type SimHostLayout, simulatedLayout } from '../../src/agent/host/simulated/layout.js';
 import { createSimulatedHost } from '../../src/agent/host/simulated/simulated-host.js';
@@ -28,6 +27,7 @@ import type { NetworkNodePolicy, NodeNetworkState } from '../../src/api/wirespee
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { agentConfigOn } from '../support/agent.js';
 import { realNodeSkipReason, useRealNodes, waitForCreateContainer } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
 
@@ -102,19 +102,7 @@ describe.skipIf(realNodeSkipReason)('device setup with a real kubelet', () => {
   const start = async (evict: boolean) => {
     const node = real.node(NODE);
     agent = await startAgent(
-      {
-        nodeName: NODE,
-        devicePluginDir: node.devicePluginDir,
-        podResourcesSocket: node.podResourcesSocket,
-        resourcePrefix: 'wirespeed.io',
-        preferredAllocation: 'pack',
-        rediscoverIntervalMs: 500,
-        podResourcesIntervalMs: 200,
-        kubelet: kubeletTopology(node.kubeletConfigPath),
-        metricsPort: null,
-        bindAddress: '127.0.0.1',
-        socketCheckIntervalMs: 200,
-      },
+      agentConfigOn(NODE, node, { metricsPort: null }),
       clusterDeps(
         api,
         {

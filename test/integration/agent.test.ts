@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeletTopology } from '../../src/agent/command.js';
 import {
   type SimHostLayout,
   simulatedLayout,
@@ -26,6 +25,7 @@ import { agentLeaseName } from '../../src/core/report/liveness.js';
 import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { agentConfigOn } from '../support/agent.js';
 import { installCrdFiles } from '../support/crds.js';
 import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
@@ -108,19 +108,7 @@ describe.skipIf(realNodeSkipReason)('the agent with a real kubelet', () => {
     const node = real.node(NODE);
     api = loadKubeEndpoint(plane.cp.kubeconfigPath);
     agent = await startAgent(
-      {
-        nodeName: NODE,
-        devicePluginDir: node.devicePluginDir,
-        podResourcesSocket: node.podResourcesSocket,
-        resourcePrefix: 'wirespeed.io',
-        preferredAllocation: 'pack',
-        rediscoverIntervalMs: 500,
-        podResourcesIntervalMs: 200,
-        kubelet: kubeletTopology(node.kubeletConfigPath),
-        metricsPort: 0,
-        bindAddress: '127.0.0.1',
-        socketCheckIntervalMs: 200,
-      },
+      agentConfigOn(NODE, node),
       clusterDeps(
         api,
         { nodeName: NODE, namespace: NAMESPACE, hostRoot: simDir },
