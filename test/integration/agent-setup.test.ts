@@ -28,6 +28,7 @@ import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { agentConfigOn } from '../support/agent.js';
+import { boundDevicePod } from '../support/builders.js';
 import { realNodeSkipReason, useRealNodes, waitForCreateContainer } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
 
@@ -50,22 +51,7 @@ function policy(name: string, resourceName: string, deviceType: 'vfio-pci' | 'ne
   } satisfies NetworkNodePolicy;
 }
 
-function devicePod(name: string, resource: string): V1Pod {
-  return {
-    metadata: { name, namespace: 'default' },
-    spec: {
-      nodeName: NODE,
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: 'c',
-          image: 'example.invalid/none:1',
-          resources: { limits: { [resource]: '1' }, requests: { [resource]: '1' } },
-        },
-      ],
-    },
-  };
-}
+const devicePod = (name: string, resource: string): V1Pod => boundDevicePod(name, NODE, resource);
 
 async function installCrd(crds: ApiextensionsV1Api, file: string): Promise<void> {
   const body = parse(readFileSync(join(MANIFESTS, file), 'utf8')) as V1CustomResourceDefinition;

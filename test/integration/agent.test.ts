@@ -26,6 +26,7 @@ import { waitFor } from '../../src/devcluster/wait.js';
 import { type KubeEndpoint, loadKubeEndpoint } from '../../src/kube/endpoint.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { agentConfigOn } from '../support/agent.js';
+import { boundDevicePod } from '../support/builders.js';
 import { installCrdFiles } from '../support/crds.js';
 import { realNodeSkipReason, useRealNodes } from '../support/real-node.js';
 import { useControlPlane } from './support.js';
@@ -54,22 +55,8 @@ function policy(name: string, resourceName: string, deviceType: 'vfio-pci' | 'ne
   } satisfies NetworkNodePolicy;
 }
 
-function devicePod(name: string, resource: string, count: number): V1Pod {
-  return {
-    metadata: { name, namespace: 'default' },
-    spec: {
-      nodeName: NODE,
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: 'c',
-          image: 'example.invalid/none:1',
-          resources: { limits: { [resource]: String(count) }, requests: { [resource]: String(count) } },
-        },
-      ],
-    },
-  };
-}
+const devicePod = (name: string, resource: string, count: number): V1Pod =>
+  boundDevicePod(name, NODE, resource, count);
 
 afterAll(() => rmSync(simDir, { recursive: true, force: true }));
 
