@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { runCli } from '../../test/support/cli.js';
 import { type TestSimHost, testSimHost } from '../../test/support/sim-host.js';
-import { run } from '../cli/main.js';
 import { discoverCommand } from './discover-command.js';
 
 let sim: TestSimHost;
@@ -41,23 +41,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.cleanup());
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
-    stdout += String(t);
-    return true;
-  });
-  let stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    stderr += String(t);
-    return true;
-  });
-  const code = await run(['node', 'wirespeed', 'discover', ...args], (t) => {
-    stderr += t;
-  });
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli('discover', ...args);
 
 const vf = (pci: string, vfID: number, group: number, netdev: string, pool: string | null) => ({
   pciAddress: pci,

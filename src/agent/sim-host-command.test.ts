@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../cli/main.js';
+import { runCli } from '../../test/support/cli.js';
 import { rootedHost } from './host/rooted-host.js';
 import { simHostCommand } from './sim-host-command.js';
 
@@ -15,23 +15,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
-    stdout += String(t);
-    return true;
-  });
-  let stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    stderr += String(t);
-    return true;
-  });
-  const code = await run(['node', 'wirespeed', 'sim-host', 'create', ...args], (t) => {
-    stderr += t;
-  });
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli('sim-host', 'create', ...args);
 
 describe('wirespeed sim-host create', () => {
   it('builds the host, PFs round-robin over NUMA nodes, VFs with --numvfs, and says what it built', async () => {
