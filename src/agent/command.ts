@@ -209,21 +209,11 @@ Example:
         { log, metrics },
       ),
     );
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'signal received: stopping');
-      agent.stop().then(
-        () => {
-          endpoint.close();
-          process.exit(0);
-        },
-        (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const { stopOnSignals } = await import('../serve/shutdown.js');
+    stopOnSignals(async () => {
+      await agent.stop();
+      endpoint.close();
+    }, log);
   });
   return command;
 }

@@ -226,18 +226,8 @@ Example:
     const { startExtender } = await import('./main.js');
     const log = createLogger({ level: flags.logLevel, name: 'wirespeed-extender' });
     const extender = await startExtender(config, { endpoint: loadKubeEndpoint(flags.kubeconfig), log });
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'signal received: draining');
-      extender.stop().then(
-        () => process.exit(0),
-        (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const { stopOnSignals } = await import('../serve/shutdown.js');
+    stopOnSignals(() => extender.stop(), log);
   });
   return command;
 }
