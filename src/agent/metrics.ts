@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { componentRegistry } from '../telemetry/metrics.js';
 import type { DevicePluginsEvents } from './deviceplugin/device-plugins.js';
 
 /** The agent's metrics, on a registry of its own so several agents in one process (tests) never collide. */
@@ -16,8 +17,7 @@ export interface AgentMetrics {
 }
 
 export function createAgentMetrics(opts: { processMetrics?: boolean } = {}): AgentMetrics {
-  const registry = new Registry();
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'wirespeed_' });
+  const registry = componentRegistry(opts);
   const registers = [registry];
   return {
     registry,

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { componentRegistry } from '../telemetry/metrics.js';
 
 export type Verb = 'filter' | 'prioritize' | 'bind';
 
@@ -23,8 +24,7 @@ export interface ExtenderMetrics {
 }
 
 export function createExtenderMetrics(opts: { processMetrics?: boolean } = {}): ExtenderMetrics {
-  const registry = new Registry();
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'wirespeed_' });
+  const registry = componentRegistry(opts);
   const registers = [registry];
   return {
     registry,

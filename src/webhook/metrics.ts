@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { componentRegistry } from '../telemetry/metrics.js';
 
 /** The webhook's metrics, on a registry of its own so several servers (tests, benchmarks) never collide. */
 export interface WebhookMetrics {
@@ -17,8 +18,7 @@ export interface WebhookMetrics {
 }
 
 export function createWebhookMetrics(opts: { processMetrics?: boolean } = {}): WebhookMetrics {
-  const registry = new Registry();
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'wirespeed_' });
+  const registry = componentRegistry(opts);
   const registers = [registry];
   return {
     registry,
