@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { KubeletTopology } from '../api/wirespeed-v1alpha1.js';
 import { UsageError } from '../cli/errors.js';
-import { durationOption, portOption } from '../cli/flags.js';
+import { durationOption, kubeconfigOption, logLevelOption, portOption } from '../cli/flags.js';
 import { DEFAULT_RESOURCE_PREFIX, resourcePrefixProblem } from '../core/pools/policy.js';
 import { DEFAULT_KUBELET_TOPOLOGY, kubeletTopologyFromText } from '../core/report/kubelet-config.js';
 import { DEFAULT_AGENT_NAMESPACE } from '../core/report/liveness.js';
@@ -166,12 +166,8 @@ export function agentCommand(): Command {
         { minMs: 100 },
       ),
     )
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option(
-      '--log-level <level>',
-      'trace, debug, info, warn or error',
-      process.env.WIRESPEED_LOG_LEVEL ?? 'info',
-    );
+    .addOption(kubeconfigOption())
+    .addOption(logLevelOption());
   command.addHelpText(
     'after',
     `

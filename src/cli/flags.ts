@@ -131,3 +131,18 @@ export function normalizeSingleDashFlags(args: readonly string[], flags: readonl
     return m && flags.includes(m[1] as string) ? `-${arg}` : arg;
   });
 }
+
+/** `--kubeconfig`, as every command that talks to a cluster spells it. */
+export function kubeconfigOption(): Option {
+  return new Option(
+    '--kubeconfig <file>',
+    'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)',
+  );
+}
+
+/** `--log-level`, defaulting to $WIRESPEED_LOG_LEVEL, for the long-running components. */
+export function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'trace, debug, info, warn or error').default(
+    process.env.WIRESPEED_LOG_LEVEL ?? 'info',
+  );
+}

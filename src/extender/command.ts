@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { durationOption, intOption, portOption } from '../cli/flags.js';
+import { durationOption, intOption, kubeconfigOption, logLevelOption, portOption } from '../cli/flags.js';
 import { DEFAULT_EXTENDER_CONFIG as D, type ExtenderConfig } from './config.js';
 
 interface ExtenderFlags {
@@ -202,12 +202,8 @@ export function extenderCommand(): Command {
         D.shutdownTimeoutMs,
       ),
     )
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option(
-      '--log-level <level>',
-      'trace, debug, info, warn or error',
-      process.env.WIRESPEED_LOG_LEVEL ?? 'info',
-    );
+    .addOption(kubeconfigOption())
+    .addOption(logLevelOption());
   command.addHelpText(
     'after',
     `

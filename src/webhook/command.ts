@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { durationOption, intOption, portOption } from '../cli/flags.js';
+import { durationOption, intOption, kubeconfigOption, logLevelOption, portOption } from '../cli/flags.js';
 import { addDecisionOptions, type DecisionOptions, decisionConfig } from './options.js';
 
 const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
@@ -94,7 +94,7 @@ export function webhookCommand(): Command {
         .choices(['VersionTLS12', 'VersionTLS13'])
         .default('VersionTLS12'),
     )
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .addOption(kubeconfigOption())
     .option(
       '--namespace <namespace>',
       'namespace of the webhook (its Service and the control switches ConfigMap)',
@@ -151,11 +151,7 @@ export function webhookCommand(): Command {
         10_000,
       ),
     )
-    .option(
-      '--log-level <level>',
-      'trace, debug, info, warn or error',
-      process.env.WIRESPEED_LOG_LEVEL ?? 'info',
-    );
+    .addOption(logLevelOption());
   addDecisionOptions(command);
   command.addHelpText(
     'after',
